@@ -1,0 +1,124 @@
+"""The ``newswire`` command: one thin function per subcommand, calling the library."""
+
+from __future__ import annotations
+
+import logging
+import sys
+
+import typer
+from rich.console import Console
+
+from newswire.errors import NewswireError
+
+app = typer.Typer(
+    name="newswire",
+    help="newswire: news feeds to typed events, Kafka, Elasticsearch and alerts.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+stack_app = typer.Typer(
+    help="The local Kafka + Elasticsearch stack (no Docker).", no_args_is_help=True
+)
+app.add_typer(stack_app, name="stack")
+
+err = Console(stderr=True)
+
+
+def _fail(exc: NewswireError) -> typer.Exit:
+    err.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
+    return typer.Exit(code=1)
+
+
+@app.callback()
+def main(
+    verbose: bool = typer.Option(False, "--verbose", "-v", help="Log at debug level."),
+) -> None:
+    """Configure logging for every subcommand."""
+    logging.basicConfig(
+        level=logging.DEBUG if verbose else logging.INFO,
+        stream=sys.stderr,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    # kafka-python is chatty at INFO about every connection.
+    logging.getLogger("kafka").setLevel(logging.WARNING)
+    logging.getLogger("elastic_transport").setLevel(logging.WARNING)
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+
+
+@stack_app.command("up")
+def stack_up(
+    json_output: bool = typer.Option(False, "--json", help="Print status as JSON."),
+) -> None:
+    """Start Kafka and Elasticsearch (or reuse them), create topics and index templates."""
+    from newswire.stack import StackManager
+    from newswire.stack.manager import status_json
+
+    try:
+        status = StackManager().up()
+    except NewswireError as exc:
+        raise _fail(exc) from exc
+    if json_output:
+        typer.echo(status_json(status))
+    else:
+        _print_status(status, verb="reused" if status.reused else "started")
+
+
+@stack_app.command("down")
+def stack_down() -> None:
+    """Stop everything `stack up` started."""
+    from newswire.stack import StackManager
+
+    try:
+        stopped = StackManager().down()
+    except NewswireError as exc:
+        raise _fail(exc) from exc
+    typer.echo(f"stopped {len(stopped)} process group(s)" if stopped else "nothing was running")
+
+
+@stack_app.command("status")
+def stack_status(json_output: bool = typer.Option(False, "--json", help="Print as JSON.")) -> None:
+    """Show where Kafka and Elasticsearch listen and whether they run."""
+    from newswire.stack import StackManager
+    from newswire.stack.manager import status_json
+
+    try:
+        status = StackManager().status()
+    except NewswireError as exc:
+        raise _fail(exc) from exc
+    if json_output:
+        typer.echo(status_json(status))
+    else:
+        _print_status(status, verb="running" if status.running else "not running")
+    if not status.running:
+        raise typer.Exit(code=3)
+
+
+def _print_status(status: object, *, verb: str) -> None:
+    from rich.table import Table
+
+    from newswire.stack import StackStatus
+
+    assert isinstance(status, StackStatus)
+    table = Table(title=f"newswire local stack: {verb}", title_justify="left")
+    for column in ("service", "address", "version", "pid", "state", "log"):
+        table.add_column(column)
+    if status.kafka is not None:
+        table.add_row(
+            "kafka",
+            status.bootstrap_servers or "",
+            status.kafka.version,
+            str(status.kafka.pid or ""),
+            "up" if status.kafka.running else "down",
+            status.kafka.log,
+        )
+    if status.elasticsearch is not None:
+        table.add_row(
+            "elasticsearch",
+            status.elasticsearch_url or "",
+            status.elasticsearch.version,
+            str(status.elasticsearch.pid or ""),
+            status.elasticsearch.health or "down",
+            status.elasticsearch.log,
+        )
+    Console().print(table)
+    Console().print(f"run dir: {status.run_dir}")

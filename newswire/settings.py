@@ -1,0 +1,134 @@
+"""Typed settings, one object per service, read from the environment.
+
+The local stack (``newswire stack up``) writes its connection settings to ``stack.env`` in its run
+directory; every settings object reads that file, then the environment, which wins. Nothing else
+in newswire reads environment variables.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+def _xdg(var: str, fallback: str) -> Path:
+    value = os.environ.get(var)
+    return Path(value) if value else Path.home() / fallback
+
+
+def default_stack_home() -> Path:
+    """Where the local stack keeps its data, logs and state.
+
+    Elasticsearch refuses to run as root, so as root the stack runs it as a dedicated user, which
+    cannot enter ``/root``: root's default is therefore under ``/var/lib``.
+    """
+    explicit = os.environ.get("NEWSWIRE_STACK_HOME")
+    if explicit:
+        return Path(explicit)
+    if os.geteuid() == 0:
+        return Path("/var/lib/newswire/stack")
+    return _xdg("XDG_STATE_HOME", ".local/state") / "newswire" / "stack"
+
+
+def default_cache_dir() -> Path:
+    """Per-user cache of downloaded artifacts (Kafka jars, the Elasticsearch zip)."""
+    explicit = os.environ.get("NEWSWIRE_STACK_CACHE_DIR")
+    if explicit:
+        return Path(explicit)
+    return _xdg("XDG_CACHE_HOME", ".cache") / "newswire"
+
+
+def stack_env_file() -> Path:
+    """The file in which ``stack up`` records the connection settings of the running stack."""
+    return default_stack_home() / "stack.env"
+
+
+class KafkaSettings(BaseSettings):
+    """How to reach Kafka (env prefix ``NEWSWIRE_KAFKA_``)."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="NEWSWIRE_KAFKA_", env_file=str(stack_env_file()), extra="ignore"
+    )
+
+    bootstrap_servers: str = "127.0.0.1:9092"
+    client_id: str = "newswire"
+    security_protocol: str = "PLAINTEXT"
+    sasl_mechanism: str | None = None
+    sasl_username: str | None = None
+    sasl_password: SecretStr | None = None
+    request_timeout_ms: int = Field(default=30_000, gt=0)
+
+    def client_options(self) -> dict[str, object]:
+        """Keyword arguments shared by kafka-python producers, consumers and admin clients."""
+        options: dict[str, object] = {
+            "bootstrap_servers": self.bootstrap_servers.split(","),
+            "client_id": self.client_id,
+            "security_protocol": self.security_protocol,
+            "request_timeout_ms": self.request_timeout_ms,
+        }
+        if self.sasl_mechanism:
+            options["sasl_mechanism"] = self.sasl_mechanism
+            options["sasl_plain_username"] = self.sasl_username
+            if self.sasl_password is not None:
+                options["sasl_plain_password"] = self.sasl_password.get_secret_value()
+        return options
+
+
+class ElasticsearchSettings(BaseSettings):
+    """How to reach Elasticsearch (env prefix ``NEWSWIRE_ES_``)."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="NEWSWIRE_ES_", env_file=str(stack_env_file()), extra="ignore"
+    )
+
+    url: str = "http://127.0.0.1:9200"
+    username: str | None = None
+    password: SecretStr | None = None
+    api_key: SecretStr | None = None
+    ca_certs: Path | None = None
+    request_timeout: float = Field(default=30.0, gt=0)
+
+    def client_options(self) -> dict[str, object]:
+        """Keyword arguments for ``elasticsearch.Elasticsearch``."""
+        options: dict[str, object] = {
+            "hosts": [self.url],
+            "request_timeout": self.request_timeout,
+        }
+        if self.api_key is not None:
+            options["api_key"] = self.api_key.get_secret_value()
+        elif self.username and self.password is not None:
+            options["basic_auth"] = (self.username, self.password.get_secret_value())
+        if self.ca_certs is not None:
+            options["ca_certs"] = str(self.ca_certs)
+        return options
+
+
+class StackSettings(BaseSettings):
+    """The local Kafka + Elasticsearch stack (env prefix ``NEWSWIRE_STACK_``).
+
+    A port of 0 means "pick a free one on first start, then keep it".
+    """
+
+    model_config = SettingsConfigDict(env_prefix="NEWSWIRE_STACK_", extra="ignore")
+
+    home: Path = Field(default_factory=default_stack_home)
+    cache_dir: Path = Field(default_factory=default_cache_dir)
+    kafka_version: str = "4.4.0"
+    elasticsearch_version: str = "8.19.21"
+    kafka_port: int = Field(default=0, ge=0, le=65535)
+    kafka_controller_port: int = Field(default=0, ge=0, le=65535)
+    elasticsearch_port: int = Field(default=0, ge=0, le=65535)
+    elasticsearch_transport_port: int = Field(default=0, ge=0, le=65535)
+    elasticsearch_heap_mb: int = Field(default=512, ge=256, le=1024)
+    kafka_heap_mb: int = Field(default=512, ge=128, le=4096)
+    elasticsearch_user: str = "newswire-es"
+    start_timeout_seconds: float = Field(default=180.0, gt=0)
+    offline: bool = False
+    maven_command: str = "mvn"
+    jvm_search_dirs: tuple[Path, ...] = (Path("/usr/lib/jvm"), Path("/usr/java"), Path("/opt/java"))
+    kafka_java_home: Path | None = None
+    es_java_home: Path | None = Field(default=None, validation_alias="ES_JAVA_HOME")
+    java_home: Path | None = Field(default=None, validation_alias="JAVA_HOME")

@@ -1,0 +1,220 @@
+"""The local Kafka broker: KRaft combined mode (broker + controller), one node, loopback only."""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import logging
+import subprocess
+import time
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from kafka import KafkaAdminClient
+from kafka.errors import KafkaConnectionError, KafkaError, KafkaTimeoutError, NoBrokersAvailable
+
+from newswire.stack.artifacts import ResolvedArtifact
+from newswire.stack.errors import ServerExitedError, StackError, StartupTimeoutError
+from newswire.stack.jdk import JavaHome
+from newswire.stack.processes import is_alive, log_tail, spawn_detached
+
+MAIN_CLASS = "kafka.Kafka"
+STORAGE_TOOL = "kafka.tools.StorageTool"
+
+
+def new_cluster_id() -> str:
+    """A random KRaft cluster id (a Kafka ``Uuid``: 16 bytes, URL-safe base64, unpadded)."""
+    return base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
+
+
+@dataclass(frozen=True, slots=True)
+class KafkaLayout:
+    """Where the broker keeps its files inside the run directory."""
+
+    root: Path
+
+    @property
+    def config(self) -> Path:
+        """``server.properties``."""
+        return self.root / "server.properties"
+
+    @property
+    def data(self) -> Path:
+        """The log (data) directory."""
+        return self.root / "data"
+
+    @property
+    def logs(self) -> Path:
+        """Where log4j2 writes ``server.log``."""
+        return self.root / "logs"
+
+    @property
+    def console_log(self) -> Path:
+        """The JVM's stdout/stderr."""
+        return self.root / "logs" / "console.log"
+
+
+def server_properties(layout: KafkaLayout, *, broker_port: int, controller_port: int) -> str:
+    """The broker configuration for a single combined-mode node on 127.0.0.1."""
+    lines = {
+        "process.roles": "broker,controller",
+        "node.id": "1",
+        "listeners": f"PLAINTEXT://127.0.0.1:{broker_port},CONTROLLER://127.0.0.1:{controller_port}",
+        "advertised.listeners": f"PLAINTEXT://127.0.0.1:{broker_port}",
+        "controller.listener.names": "CONTROLLER",
+        "inter.broker.listener.name": "PLAINTEXT",
+        "listener.security.protocol.map": "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT",
+        "controller.quorum.bootstrap.servers": f"127.0.0.1:{controller_port}",
+        "log.dirs": str(layout.data),
+        "num.partitions": "3",
+        "default.replication.factor": "1",
+        "min.insync.replicas": "1",
+        "offsets.topic.replication.factor": "1",
+        "offsets.topic.num.partitions": "10",
+        "transaction.state.log.replication.factor": "1",
+        "transaction.state.log.min.isr": "1",
+        "share.coordinator.state.topic.replication.factor": "1",
+        "share.coordinator.state.topic.min.isr": "1",
+        "group.initial.rebalance.delay.ms": "0",
+        # Topics come from the catalogue in schemas/, never from a typo in a producer.
+        "auto.create.topics.enable": "false",
+        "log.retention.hours": "168",
+        "log.segment.bytes": str(64 * 1024 * 1024),
+    }
+    return "".join(f"{key}={value}\n" for key, value in lines.items())
+
+
+class KafkaServer:
+    """Configures, formats and starts the broker; the manager owns its lifecycle."""
+
+    def __init__(
+        self,
+        layout: KafkaLayout,
+        artifact: ResolvedArtifact,
+        java: JavaHome,
+        log4j_config: Path,
+        *,
+        heap_mb: int,
+    ) -> None:
+        self.layout = layout
+        self.artifact = artifact
+        self.java = java
+        self.log4j_config = log4j_config
+        self.heap_mb = heap_mb
+
+    def _jvm_args(self) -> list[str]:
+        return [
+            str(self.java.java),
+            f"-Xms{min(256, self.heap_mb)}m",
+            f"-Xmx{self.heap_mb}m",
+            "-XX:+UseG1GC",
+            "-XX:MaxGCPauseMillis=20",
+            "-Djava.awt.headless=true",
+            f"-Dkafka.logs.dir={self.layout.logs}",
+            f"-Dlog4j2.configurationFile={self.log4j_config}",
+            "-cp",
+            str(self.artifact.folder / "*"),
+        ]
+
+    def configure(self, *, broker_port: int, controller_port: int) -> None:
+        """Write ``server.properties`` for these ports."""
+        self.layout.root.mkdir(parents=True, exist_ok=True)
+        self.layout.logs.mkdir(parents=True, exist_ok=True)
+        self.layout.config.write_text(
+            server_properties(self.layout, broker_port=broker_port, controller_port=controller_port)
+        )
+
+    def format_storage(self, cluster_id: str) -> bool:
+        """Format the data directory on first start; returns False when it already was."""
+        if (self.layout.data / "meta.properties").is_file():
+            return False
+        log_path = self.layout.logs / "format.log"
+        command = [
+            *self._jvm_args(),
+            STORAGE_TOOL,
+            "format",
+            "--standalone",
+            "--cluster-id",
+            cluster_id,
+            "--config",
+            str(self.layout.config),
+        ]
+        with log_path.open("w") as out:
+            try:
+                result = subprocess.run(
+                    command, stdout=out, stderr=subprocess.STDOUT, timeout=120, check=False
+                )
+            except subprocess.TimeoutExpired as exc:
+                raise StackError("formatting Kafka storage timed out", log_path=log_path) from exc
+        if result.returncode != 0:
+            raise StackError(
+                f"formatting Kafka storage failed (exit {result.returncode}): "
+                f"{log_tail(log_path, 5)}",
+                log_path=log_path,
+            )
+        return True
+
+    def start(self) -> int:
+        """Start the broker detached; returns its pid."""
+        return spawn_detached(
+            [*self._jvm_args(), MAIN_CLASS, str(self.layout.config)],
+            log_path=self.layout.console_log,
+            env={"PATH": "/usr/bin:/bin", "JAVA_HOME": str(self.java.path), "LANG": "C.UTF-8"},
+            cwd=self.layout.root,
+        )
+
+
+@contextlib.contextmanager
+def _quiet_kafka_client() -> Iterator[None]:
+    # A probe of a broker that is still starting fails by design; kafka-python logs each
+    # refused connection at ERROR, which would bury the real messages.
+    logger = logging.getLogger("kafka")
+    previous = logger.level
+    logger.setLevel(logging.CRITICAL)
+    try:
+        yield
+    finally:
+        logger.setLevel(previous)
+
+
+def broker_ready(bootstrap: str, *, timeout_ms: int = 3000) -> bool:
+    """Whether the broker answers metadata requests."""
+    with _quiet_kafka_client():
+        return _broker_answers(bootstrap, timeout_ms)
+
+
+def _broker_answers(bootstrap: str, timeout_ms: int) -> bool:
+    try:
+        admin = KafkaAdminClient(
+            bootstrap_servers=[bootstrap],
+            request_timeout_ms=timeout_ms,
+            client_id="newswire-stack-probe",
+        )
+    except (NoBrokersAvailable, KafkaConnectionError, KafkaTimeoutError, OSError):
+        return False
+    try:
+        admin.list_topics()
+        return True
+    except (KafkaError, OSError):
+        return False
+    finally:
+        admin.close()
+
+
+def wait_for_broker(bootstrap: str, pid: int, *, timeout_s: float, log_path: Path) -> float:
+    """Block until the broker answers; returns the seconds waited."""
+    start = time.monotonic()
+    while True:
+        if not is_alive(pid):
+            raise ServerExitedError(
+                f"Kafka exited while starting: {log_tail(log_path, 8)}", log_path=log_path
+            )
+        if broker_ready(bootstrap):
+            return time.monotonic() - start
+        if time.monotonic() - start > timeout_s:
+            raise StartupTimeoutError(
+                f"Kafka at {bootstrap} was not up within {timeout_s:.0f}s", log_path=log_path
+            )
+        time.sleep(0.5)

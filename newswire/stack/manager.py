@@ -1,0 +1,402 @@
+"""``StackManager``: bring the local stack up, report on it, take it down."""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import logging
+import os
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from newswire.settings import KafkaSettings, StackSettings
+from newswire.stack import elasticsearch as es
+from newswire.stack import kafka
+from newswire.stack.artifacts import ArtifactCache
+from newswire.stack.errors import PortInUseError, StackError
+from newswire.stack.jdk import find_java_home
+from newswire.stack.processes import (
+    free_port,
+    is_alive,
+    kill_all,
+    port_is_free,
+    processes_mentioning,
+    stop_group,
+)
+from newswire.transport.kafka import ensure_topics
+
+log = logging.getLogger(__name__)
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+POM = REPO_ROOT / "infra" / "pom.xml"
+KAFKA_LOG4J = REPO_ROOT / "infra" / "kafka" / "log4j2.properties"
+STATE_FILE = "stack.json"
+ENV_FILE = "stack.env"
+
+
+class StackState(BaseModel):
+    """What ``stack up`` recorded about the servers it started (``stack.json``)."""
+
+    kafka_version: str
+    elasticsearch_version: str
+    kafka_port: int
+    kafka_controller_port: int
+    elasticsearch_port: int
+    elasticsearch_transport_port: int
+    kafka_cluster_id: str
+    kafka_pid: int | None = None
+    elasticsearch_pid: int | None = None
+    kafka_java: str | None = None
+    elasticsearch_java: str | None = None
+    started_at: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ServerStatus:
+    """One server as ``stack status`` shows it."""
+
+    version: str
+    pid: int | None
+    running: bool
+    log: str
+    java: str | None
+    health: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class StackStatus:
+    """The whole stack as ``stack status`` shows it."""
+
+    run_dir: str
+    running: bool
+    bootstrap_servers: str | None
+    elasticsearch_url: str | None
+    kafka: ServerStatus | None
+    elasticsearch: ServerStatus | None
+    reused: bool = False
+    timings: dict[str, float] = field(default_factory=dict)
+    artifacts_from_cache: dict[str, bool] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, Any]:
+        """The ``stack status --json`` document.
+
+        ``kafka.bootstrap_servers`` and ``elasticsearch.url`` are a kept contract.
+        """
+        kafka_part: dict[str, Any] = {"bootstrap_servers": self.bootstrap_servers}
+        if self.kafka is not None:
+            kafka_part.update(asdict(self.kafka))
+        es_part: dict[str, Any] = {"url": self.elasticsearch_url}
+        if self.elasticsearch is not None:
+            es_part.update(asdict(self.elasticsearch))
+        return {
+            "running": self.running,
+            "run_dir": self.run_dir,
+            "kafka": kafka_part,
+            "elasticsearch": es_part,
+            "reused": self.reused,
+            "timings_s": self.timings,
+            "artifacts_from_cache": self.artifacts_from_cache,
+        }
+
+
+class StackManager:
+    """Starts and stops the local Kafka broker and Elasticsearch node of one run directory."""
+
+    def __init__(self, settings: StackSettings | None = None) -> None:
+        self.settings = settings or StackSettings()
+        self.home = self.settings.home
+        self.kafka_layout = kafka.KafkaLayout(self.home / "kafka")
+        self.es_layout = es.ElasticsearchLayout(self.home / "elasticsearch")
+
+    # -- state -----------------------------------------------------------------------------
+    @property
+    def state_path(self) -> Path:
+        """``stack.json`` in the run directory."""
+        return self.home / STATE_FILE
+
+    @property
+    def env_path(self) -> Path:
+        """``stack.env``: the connection settings the services' settings objects read."""
+        return self.home / ENV_FILE
+
+    def _load_state(self) -> StackState | None:
+        try:
+            return StackState.model_validate_json(self.state_path.read_text())
+        except FileNotFoundError:
+            return None
+        except (OSError, ValidationError) as exc:
+            raise StackError(f"the stack state {self.state_path} is unreadable: {exc}") from exc
+
+    def _save_state(self, state: StackState) -> None:
+        tmp = self.state_path.with_suffix(".tmp")
+        tmp.write_text(state.model_dump_json(indent=2))
+        tmp.replace(self.state_path)
+
+    @contextmanager
+    def _locked(self) -> Iterator[None]:
+        self.home.mkdir(parents=True, exist_ok=True)
+        self.home.chmod(0o755)
+        with (self.home / ".lock").open("w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(lock, fcntl.LOCK_UN)
+
+    @staticmethod
+    def _urls(state: StackState) -> tuple[str, str]:
+        return (f"127.0.0.1:{state.kafka_port}", f"http://127.0.0.1:{state.elasticsearch_port}")
+
+    def _write_env(self, state: StackState) -> None:
+        bootstrap, url = self._urls(state)
+        self.env_path.write_text(
+            "# Written by `newswire stack up`; read by newswire's settings objects.\n"
+            f"NEWSWIRE_KAFKA_BOOTSTRAP_SERVERS={bootstrap}\n"
+            f"NEWSWIRE_ES_URL={url}\n"
+        )
+
+    # -- ports -----------------------------------------------------------------------------
+    def _initial_state(self) -> StackState:
+        chosen: dict[str, int] = {}
+        for name in (
+            "kafka_port",
+            "kafka_controller_port",
+            "elasticsearch_port",
+            "elasticsearch_transport_port",
+        ):
+            configured: int = getattr(self.settings, name)
+            port = configured or free_port()
+            while port in chosen.values():
+                port = free_port()
+            chosen[name] = port
+        return StackState(
+            kafka_version=self.settings.kafka_version,
+            elasticsearch_version=self.settings.elasticsearch_version,
+            kafka_cluster_id=kafka.new_cluster_id(),
+            **chosen,
+        )
+
+    @staticmethod
+    def _check_ports(ports: dict[str, int]) -> None:
+        for purpose, port in ports.items():
+            if not port_is_free(port):
+                raise PortInUseError(
+                    f"port {port} for the {purpose} on 127.0.0.1 is taken by another process; "
+                    "stop that process or choose another port (NEWSWIRE_STACK_*_PORT)"
+                )
+
+    # -- up --------------------------------------------------------------------------------
+    def up(self) -> StackStatus:
+        """Start whatever is not running, wait until both servers answer, bootstrap them.
+
+        Idempotent: a healthy running stack is reused as it is.
+        """
+        with self._locked():
+            return self._up()
+
+    def _up(self) -> StackStatus:
+        timings: dict[str, float] = {}
+        state = self._load_state()
+        if state is not None and (
+            state.kafka_version != self.settings.kafka_version
+            or state.elasticsearch_version != self.settings.elasticsearch_version
+        ):
+            raise StackError(
+                f"the stack in {self.home} was created for Kafka {state.kafka_version} / "
+                f"Elasticsearch {state.elasticsearch_version}; run `newswire stack down` and "
+                "remove that folder to change versions"
+            )
+        state = state or self._initial_state()
+        bootstrap, url = self._urls(state)
+        kafka_alive = is_alive(state.kafka_pid)
+        es_alive = is_alive(state.elasticsearch_pid)
+        reused = kafka_alive and es_alive
+
+        to_check: dict[str, int] = {}
+        if not kafka_alive:
+            to_check["Kafka broker"] = state.kafka_port
+            to_check["Kafka controller"] = state.kafka_controller_port
+        if not es_alive:
+            to_check["Elasticsearch HTTP API"] = state.elasticsearch_port
+            to_check["Elasticsearch transport"] = state.elasticsearch_transport_port
+        self._check_ports(to_check)
+
+        cache = ArtifactCache(
+            self.settings.cache_dir,
+            POM,
+            maven_command=self.settings.maven_command,
+            offline=self.settings.offline,
+        )
+        from_cache: dict[str, bool] = {}
+        started: list[int] = []
+        try:
+            if not kafka_alive:
+                t0 = time.monotonic()
+                kafka_java = find_java_home(
+                    17,
+                    explicit=[
+                        ("NEWSWIRE_STACK_KAFKA_JAVA_HOME", self.settings.kafka_java_home),
+                        ("JAVA_HOME", self.settings.java_home),
+                    ],
+                    search_dirs=self.settings.jvm_search_dirs,
+                    prefer_lowest=True,
+                )
+                artifact = cache.kafka(state.kafka_version)
+                from_cache["kafka"] = artifact.from_cache
+                timings["kafka_resolve"] = time.monotonic() - t0
+                server = kafka.KafkaServer(
+                    self.kafka_layout,
+                    artifact,
+                    kafka_java,
+                    KAFKA_LOG4J,
+                    heap_mb=self.settings.kafka_heap_mb,
+                )
+                server.configure(
+                    broker_port=state.kafka_port, controller_port=state.kafka_controller_port
+                )
+                server.format_storage(state.kafka_cluster_id)
+                state.kafka_pid = server.start()
+                state.kafka_java = str(kafka_java.path)
+                started.append(state.kafka_pid)
+            if not es_alive:
+                t0 = time.monotonic()
+                es_java = find_java_home(
+                    21,
+                    explicit=[
+                        ("ES_JAVA_HOME", self.settings.es_java_home),
+                        ("JAVA_HOME", self.settings.java_home),
+                    ],
+                    search_dirs=self.settings.jvm_search_dirs,
+                )
+                artifact = cache.elasticsearch(state.elasticsearch_version)
+                from_cache["elasticsearch"] = artifact.from_cache
+                timings["elasticsearch_resolve"] = time.monotonic() - t0
+                node = es.ElasticsearchServer(
+                    self.es_layout,
+                    artifact,
+                    es_java,
+                    heap_mb=self.settings.elasticsearch_heap_mb,
+                    service_user=self.settings.elasticsearch_user,
+                )
+                node.prepare(
+                    http_port=state.elasticsearch_port,
+                    transport_port=state.elasticsearch_transport_port,
+                )
+                state.elasticsearch_pid = node.start()
+                state.elasticsearch_java = str(es_java.path)
+                started.append(state.elasticsearch_pid)
+            state.started_at = state.started_at if reused else time.time()
+            self._save_state(state)
+
+            assert state.kafka_pid is not None and state.elasticsearch_pid is not None
+            timings["kafka_ready"] = kafka.wait_for_broker(
+                bootstrap,
+                state.kafka_pid,
+                timeout_s=self.settings.start_timeout_seconds,
+                log_path=self.kafka_layout.logs / "server.log",
+            )
+            timings["elasticsearch_ready"] = es.wait_for_node(
+                url,
+                state.elasticsearch_pid,
+                timeout_s=self.settings.start_timeout_seconds,
+                log_path=self.es_layout.logs / "newswire-local.log",
+            )
+        except BaseException:
+            for pid in started:
+                stop_group(pid, timeout_s=15)
+            raise
+
+        t0 = time.monotonic()
+        ensure_topics(KafkaSettings(bootstrap_servers=bootstrap))
+        es.put_index_templates(url)
+        timings["bootstrap"] = time.monotonic() - t0
+        self._write_env(state)
+        status = self._status(state)
+        return StackStatus(
+            run_dir=status.run_dir,
+            running=status.running,
+            bootstrap_servers=status.bootstrap_servers,
+            elasticsearch_url=status.elasticsearch_url,
+            kafka=status.kafka,
+            elasticsearch=status.elasticsearch,
+            reused=reused,
+            timings={k: round(v, 2) for k, v in timings.items()},
+            artifacts_from_cache=from_cache,
+        )
+
+    # -- status ----------------------------------------------------------------------------
+    def status(self) -> StackStatus:
+        """Report what runs; never starts anything."""
+        state = self._load_state()
+        if state is None:
+            return StackStatus(
+                run_dir=str(self.home),
+                running=False,
+                bootstrap_servers=None,
+                elasticsearch_url=None,
+                kafka=None,
+                elasticsearch=None,
+            )
+        return self._status(state)
+
+    def _status(self, state: StackState) -> StackStatus:
+        bootstrap, url = self._urls(state)
+        kafka_running = is_alive(state.kafka_pid) and kafka.broker_ready(bootstrap)
+        es_running = is_alive(state.elasticsearch_pid)
+        health = es.cluster_health(url) if es_running else None
+        es_version = (es.node_version(url) if health else None) or state.elasticsearch_version
+        return StackStatus(
+            run_dir=str(self.home),
+            running=kafka_running and health in {"green", "yellow"},
+            bootstrap_servers=bootstrap,
+            elasticsearch_url=url,
+            kafka=ServerStatus(
+                version=state.kafka_version,
+                pid=state.kafka_pid if kafka_running else None,
+                running=kafka_running,
+                log=str(self.kafka_layout.logs / "server.log"),
+                java=state.kafka_java,
+            ),
+            elasticsearch=ServerStatus(
+                version=es_version,
+                pid=state.elasticsearch_pid if es_running else None,
+                running=es_running and health is not None,
+                log=str(self.es_layout.logs / "newswire-local.log"),
+                java=state.elasticsearch_java,
+                health=health,
+            ),
+        )
+
+    # -- down ------------------------------------------------------------------------------
+    def down(self) -> list[int]:
+        """Stop everything this run directory started; returns the pids that were stopped."""
+        with self._locked():
+            state = self._load_state()
+            stopped: list[int] = []
+            if state is not None:
+                # Elasticsearch first: it takes longest, and Kafka does not depend on it.
+                for pid in (state.elasticsearch_pid, state.kafka_pid):
+                    if pid and is_alive(pid):
+                        stop_group(pid, timeout_s=40)
+                        stopped.append(pid)
+                state.kafka_pid = None
+                state.elasticsearch_pid = None
+                self._save_state(state)
+            strays = processes_mentioning(str(self.home) + os.sep)
+            if strays:
+                log.warning("stopping stray processes of %s: %s", self.home, strays)
+                kill_all(strays)
+                stopped.extend(strays)
+            self.env_path.unlink(missing_ok=True)
+            return stopped
+
+
+def status_json(status: StackStatus) -> str:
+    """``stack status --json`` output."""
+    return json.dumps(status.to_json(), indent=2, sort_keys=True)

@@ -1,0 +1,1 @@
+"""Kafka transport: producing contract records and reading them back."""

@@ -1,0 +1,75 @@
+"""Shared fixtures: connections to the real local stack started by ``newswire stack up``.
+
+Integration tests never fake Kafka or Elasticsearch. When the stack is not reachable they fail
+with the command that starts it, rather than skipping silently.
+"""
+
+from __future__ import annotations
+
+import socket
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from elasticsearch import Elasticsearch
+
+from newswire.settings import ElasticsearchSettings, KafkaSettings
+
+SEEDS_DIR = Path(__file__).resolve().parents[2] / "shared" / "seeds"
+FIXTURES_DIR = Path(__file__).resolve().parent / "fixtures"
+
+
+def _reachable(host_port: str) -> bool:
+    host, _, port = host_port.rpartition(":")
+    try:
+        with socket.create_connection((host, int(port)), timeout=2):
+            return True
+    except OSError:
+        return False
+
+
+@pytest.fixture(scope="session")
+def kafka_settings() -> KafkaSettings:
+    """Settings of the running local Kafka broker."""
+    settings = KafkaSettings()
+    first = settings.bootstrap_servers.split(",")[0]
+    if not _reachable(first):
+        pytest.fail(f"Kafka is not reachable at {first}: run `newswire stack up` first")
+    return settings
+
+
+@pytest.fixture(scope="session")
+def es_settings() -> ElasticsearchSettings:
+    """Settings of the running local Elasticsearch node."""
+    settings = ElasticsearchSettings()
+    try:
+        httpx.get(f"{settings.url}/_cluster/health", timeout=5).raise_for_status()
+    except httpx.HTTPError as exc:
+        pytest.fail(f"Elasticsearch is not reachable at {settings.url} ({exc}): run `newswire stack up`")
+    return settings
+
+
+@pytest.fixture(scope="session")
+def es_client(es_settings: ElasticsearchSettings) -> Iterator[Elasticsearch]:
+    """A client of the running local Elasticsearch node."""
+    client = Elasticsearch(**es_settings.client_options())  # type: ignore[arg-type]
+    try:
+        yield client
+    finally:
+        client.close()
+
+
+@pytest.fixture
+def unique_suffix() -> str:
+    """A short random suffix for topic, group and index names owned by one test."""
+    return uuid.uuid4().hex[:10]
+
+
+@pytest.fixture(scope="session")
+def seeds_dir() -> Path:
+    """The shared sample articles (read in place, never copied into the repository)."""
+    if not SEEDS_DIR.is_dir():
+        pytest.fail(f"seed articles not found at {SEEDS_DIR}")
+    return SEEDS_DIR
