@@ -112,7 +112,9 @@ class StackSettings(BaseSettings):
     A port of 0 means "pick a free one on first start, then keep it".
     """
 
-    model_config = SettingsConfigDict(env_prefix="NEWSWIRE_STACK_", extra="ignore")
+    model_config = SettingsConfigDict(
+        env_prefix="NEWSWIRE_STACK_", extra="ignore", populate_by_name=True
+    )
 
     home: Path = Field(default_factory=default_stack_home)
     cache_dir: Path = Field(default_factory=default_cache_dir)

@@ -47,7 +47,9 @@ def es_settings() -> ElasticsearchSettings:
     try:
         httpx.get(f"{settings.url}/_cluster/health", timeout=5).raise_for_status()
     except httpx.HTTPError as exc:
-        pytest.fail(f"Elasticsearch is not reachable at {settings.url} ({exc}): run `newswire stack up`")
+        pytest.fail(
+            f"Elasticsearch is not reachable at {settings.url} ({exc}): run `newswire stack up`"
+        )
     return settings
 
 

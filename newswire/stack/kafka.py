@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import contextlib
 import logging
+import socket
 import subprocess
 import time
 import uuid
@@ -13,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from kafka import KafkaAdminClient
-from kafka.errors import KafkaConnectionError, KafkaError, KafkaTimeoutError, NoBrokersAvailable
+from kafka.errors import KafkaError, RetriableError
 
 from newswire.stack.artifacts import ResolvedArtifact
 from newswire.stack.errors import ServerExitedError, StackError, StartupTimeoutError
@@ -186,13 +187,20 @@ def broker_ready(bootstrap: str, *, timeout_ms: int = 3000) -> bool:
 
 
 def _broker_answers(bootstrap: str, timeout_ms: int) -> bool:
+    host, _, port = bootstrap.rpartition(":")
+    try:
+        # A refused TCP connection answers at once; the client would retry until its timeout.
+        socket.create_connection((host, int(port)), timeout=timeout_ms / 1000).close()
+    except OSError:
+        return False
     try:
         admin = KafkaAdminClient(
             bootstrap_servers=[bootstrap],
             request_timeout_ms=timeout_ms,
+            bootstrap_timeout_ms=timeout_ms,
             client_id="newswire-stack-probe",
         )
-    except (NoBrokersAvailable, KafkaConnectionError, KafkaTimeoutError, OSError):
+    except (RetriableError, OSError):
         return False
     try:
         admin.list_topics()

@@ -1,0 +1,170 @@
+"""`newswire stack up|down|status` against real servers, and the errors of a bad configuration."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from newswire.settings import StackSettings
+from newswire.stack import StackManager
+from newswire.stack.artifacts import ArtifactCache
+from newswire.stack.errors import CorruptCacheError, JdkNotFoundError, PortInUseError
+from newswire.stack.manager import POM
+from newswire.stack.processes import processes_mentioning
+
+pytestmark = pytest.mark.integration
+
+NEWSWIRE = [sys.executable, "-m", "newswire"]
+
+
+@pytest.fixture
+def run_dir() -> Iterator[Path]:
+    """A run directory of a second, test-owned stack (reachable by the Elasticsearch user)."""
+    path = Path(tempfile.mkdtemp(prefix="newswire-stack-test-", dir="/var/tmp"))
+    path.chmod(0o755)
+    try:
+        yield path
+    finally:
+        StackManager(StackSettings(home=path)).down()
+        shutil.rmtree(path, ignore_errors=True)
+
+
+def test_stack_up_twice_reuses_the_running_stack() -> None:
+    manager = StackManager()
+    before = manager.status()
+    assert before.running, "the shared stack should be up (newswire stack up)"
+    again = manager.up()
+    assert again.reused
+    assert again.kafka is not None and before.kafka is not None
+    assert again.elasticsearch is not None and before.elasticsearch is not None
+    assert again.kafka.pid == before.kafka.pid
+    assert again.elasticsearch.pid == before.elasticsearch.pid
+
+
+def test_status_json_prints_the_kept_connection_fields() -> None:
+    result = subprocess.run(
+        [*NEWSWIRE, "stack", "status", "--json"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    status = json.loads(result.stdout)
+    assert status["kafka"]["bootstrap_servers"].startswith("127.0.0.1:")
+    assert status["elasticsearch"]["url"].startswith("http://127.0.0.1:")
+    assert status["elasticsearch"]["version"] == "8.19.21"
+    assert status["kafka"]["version"] == "4.4.0"
+    assert status["running"] is True
+
+
+def test_a_second_stack_starts_from_the_cache_is_reused_and_stops_without_leftovers(
+    run_dir: Path,
+) -> None:
+    manager = StackManager(StackSettings(home=run_dir))
+    first = manager.up()
+    assert first.running and not first.reused
+    assert first.artifacts_from_cache == {"kafka": True, "elasticsearch": True}
+    assert (run_dir / "stack.env").read_text().count("127.0.0.1:") == 2
+    assert processes_mentioning(str(run_dir) + os.sep)
+
+    second = manager.up()
+    assert second.reused
+    assert second.kafka is not None and first.kafka is not None
+    assert second.kafka.pid == first.kafka.pid
+
+    stopped = manager.down()
+    assert len(stopped) >= 2
+    assert processes_mentioning(str(run_dir) + os.sep) == []
+    assert not manager.status().running
+    assert not (run_dir / "stack.env").exists()
+
+
+def test_a_taken_port_is_a_clear_error_and_starts_nothing(run_dir: Path) -> None:
+    with socket.socket() as squatter:
+        squatter.bind(("127.0.0.1", 0))
+        squatter.listen()
+        port = squatter.getsockname()[1]
+        manager = StackManager(StackSettings(home=run_dir, kafka_port=port))
+        with pytest.raises(PortInUseError, match=f"port {port} for the Kafka broker"):
+            manager.up()
+    assert processes_mentioning(str(run_dir) + os.sep) == []
+
+
+def test_a_missing_jdk_is_a_clear_error_naming_where_it_looked(run_dir: Path) -> None:
+    empty = run_dir / "no-jvms"
+    empty.mkdir()
+    settings = StackSettings(
+        home=run_dir,
+        jvm_search_dirs=(empty,),
+        kafka_java_home=None,
+        java_home=None,
+        es_java_home=None,
+    )
+    with pytest.raises(JdkNotFoundError) as caught:
+        StackManager(settings).up()
+    message = str(caught.value)
+    assert "no Java 17 or newer found" in message
+    assert str(empty) in message
+    assert "JAVA_HOME (not set)" in message
+
+
+@pytest.fixture
+def copied_cache(tmp_path: Path) -> Path:
+    """A copy of the Kafka cache entry (a real copy: the test corrupts it)."""
+    source = ArtifactCache(StackSettings().cache_dir, POM).kafka(StackSettings().kafka_version)
+    target = tmp_path / "cache" / "artifacts" / source.folder.name
+    shutil.copytree(source.folder, target)
+    return tmp_path / "cache"
+
+
+def test_a_corrupted_cache_entry_is_reported_offline_and_repaired_online(
+    copied_cache: Path,
+) -> None:
+    version = StackSettings().kafka_version
+    entry = copied_cache / "artifacts" / f"kafka-{version}"
+    victim = entry / f"kafka-clients-{version}.jar"
+    with victim.open("ab") as handle:
+        handle.write(b"garbage")
+
+    offline = ArtifactCache(copied_cache, POM, offline=True)
+    with pytest.raises(CorruptCacheError, match=f"corrupted cache entry: {victim}"):
+        offline.kafka(version)
+
+    repaired = ArtifactCache(copied_cache, POM).kafka(version)
+    assert not repaired.from_cache
+    assert ArtifactCache(copied_cache, POM, offline=True).kafka(version).from_cache
+
+
+def test_the_cli_reports_a_corrupted_cache_with_exit_code_1(
+    copied_cache: Path, run_dir: Path
+) -> None:
+    version = StackSettings().kafka_version
+    (copied_cache / "artifacts" / f"kafka-{version}" / f"kafka-clients-{version}.jar").write_bytes(
+        b""
+    )
+    env = {
+        **os.environ,
+        "NEWSWIRE_STACK_HOME": str(run_dir),
+        "NEWSWIRE_STACK_CACHE_DIR": str(copied_cache),
+        "NEWSWIRE_STACK_OFFLINE": "1",
+    }
+    result = subprocess.run(
+        [*NEWSWIRE, "stack", "up"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=env,
+        check=False,
+    )
+    assert result.returncode == 1
+    assert "corrupted cache entry" in result.stderr
+    assert processes_mentioning(str(run_dir) + os.sep) == []
