@@ -122,3 +122,26 @@ def _print_status(status: object, *, verb: str) -> None:
         )
     Console().print(table)
     Console().print(f"run dir: {status.run_dir}")
+
+
+@app.command("bootstrap")
+def bootstrap_command(
+    kibana_url: str | None = typer.Option(
+        None, "--kibana-url", help="Also import the Kibana saved objects of infra/kibana/."
+    ),
+) -> None:
+    """Create the Kafka topics and index templates (and Kibana objects) from the catalogues."""
+    from newswire.bootstrap import KibanaSettings, bootstrap
+    from newswire.settings import ElasticsearchSettings, KafkaSettings
+
+    kibana = KibanaSettings()
+    if kibana_url is not None:
+        kibana = kibana.model_copy(update={"url": kibana_url})
+    try:
+        report = bootstrap(KafkaSettings(), ElasticsearchSettings(), kibana)
+    except NewswireError as exc:
+        raise _fail(exc) from exc
+    typer.echo(
+        f"topics created: {len(report.topics_created)}; templates: {', '.join(report.templates)}; "
+        f"kibana objects: {report.kibana_objects}"
+    )

@@ -24,7 +24,6 @@ from newswire.stack.artifacts import ResolvedArtifact
 from newswire.stack.errors import ServerExitedError, StackError, StartupTimeoutError
 from newswire.stack.jdk import JavaHome
 from newswire.stack.processes import is_alive, log_tail, spawn_detached
-from schemas.indices import INDICES
 
 HTTP_TIMEOUT = httpx.Timeout(5.0, connect=2.0)
 
@@ -279,21 +278,3 @@ def wait_for_node(url: str, pid: int, *, timeout_s: float, log_path: Path) -> fl
                 f"Elasticsearch at {url} was not up within {timeout_s:.0f}s", log_path=log_path
             )
         time.sleep(0.5)
-
-
-def put_index_templates(url: str) -> list[str]:
-    """Create or update the catalogue's index templates; returns their names."""
-    names: list[str] = []
-    for spec in INDICES.values():
-        response = httpx.put(
-            f"{url}/_index_template/{spec.template_name}",
-            json=spec.template_body(),
-            timeout=httpx.Timeout(30.0, connect=2.0),
-        )
-        if response.status_code >= 300:
-            raise StackError(
-                f"index template {spec.template_name} was refused: "
-                f"{response.status_code} {response.text[:300]}"
-            )
-        names.append(spec.template_name)
-    return names

@@ -15,7 +15,8 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from newswire.settings import KafkaSettings, StackSettings
+from newswire.bootstrap import bootstrap as bootstrap_catalogues
+from newswire.settings import ElasticsearchSettings, KafkaSettings, StackSettings
 from newswire.stack import elasticsearch as es
 from newswire.stack import kafka
 from newswire.stack.artifacts import ArtifactCache
@@ -29,7 +30,6 @@ from newswire.stack.processes import (
     processes_mentioning,
     stop_group,
 )
-from newswire.transport.kafka import ensure_topics
 
 log = logging.getLogger(__name__)
 
@@ -313,8 +313,9 @@ class StackManager:
             raise
 
         t0 = time.monotonic()
-        ensure_topics(KafkaSettings(bootstrap_servers=bootstrap))
-        es.put_index_templates(url)
+        bootstrap_catalogues(
+            KafkaSettings(bootstrap_servers=bootstrap), ElasticsearchSettings(url=url)
+        )
         timings["bootstrap"] = time.monotonic() - t0
         self._write_env(state)
         status = self._status(state)

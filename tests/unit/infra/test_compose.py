@@ -1,0 +1,136 @@
+"""docker-compose.yml cannot run here (no Docker engine), so it is checked statically."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[3]
+COMPOSE = ROOT / "docker-compose.yml"
+ENV_EXAMPLE = ROOT / ".env.example"
+DOCKERFILE = ROOT / "infra" / "docker" / "Dockerfile"
+
+LONG_RUNNING = {
+    "kafka",
+    "elasticsearch",
+    "kibana",
+    "postgres",
+    "airflow-apiserver",
+    "airflow-scheduler",
+    "airflow-dag-processor",
+    "airflow-triggerer",
+    "indexer",
+    "alerter",
+}
+ONE_SHOT = {"bootstrap", "airflow-init", "elasticsearch-setup"}
+SECRET_WORDS = re.compile(r"PASSWORD|SECRET|TOKEN|FERNET|ENCRYPTION|API_KEY|WEBHOOK_URL")
+VARIABLE = re.compile(r"\$\{([A-Z0-9_]+)(?::?[-?][^}]*)?\}")
+
+
+@pytest.fixture(scope="module")
+def compose() -> dict[str, Any]:
+    data: dict[str, Any] = yaml.safe_load(COMPOSE.read_text())
+    return data
+
+
+@pytest.fixture(scope="module")
+def services(compose: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    result: dict[str, dict[str, Any]] = compose["services"]
+    return result
+
+
+def test_every_part_of_the_production_stack_is_a_service(services: dict[str, Any]) -> None:
+    assert LONG_RUNNING | ONE_SHOT == set(services)
+
+
+def test_images_are_pinned_to_versions(services: dict[str, Any]) -> None:
+    for name, service in services.items():
+        image = service["image"]
+        repository, _, tag = image.rpartition(":")
+        assert repository and tag, f"{name}: image {image!r} has no tag"
+        assert tag != "latest" and re.search(r"\d", tag), f"{name}: {image!r} is not pinned"
+    for line in DOCKERFILE.read_text().splitlines():
+        if line.startswith("FROM ") or "COPY --from=" in line:
+            reference = line.split()[1] if line.startswith("FROM ") else line.split("=")[1].split()[0]
+            assert re.search(r":\d", reference), f"Dockerfile base {reference!r} is not pinned"
+
+
+def test_elastic_products_share_one_8_19_version(services: dict[str, Any]) -> None:
+    versions = {
+        services[name]["image"].rsplit(":", 1)[1]
+        for name in ("elasticsearch", "kibana", "elasticsearch-setup")
+    }
+    assert len(versions) == 1
+    assert next(iter(versions)).startswith("8.19.")
+
+
+def test_long_running_services_have_healthchecks_and_restart(services: dict[str, Any]) -> None:
+    for name in LONG_RUNNING:
+        check = services[name].get("healthcheck")
+        assert check and check.get("test"), f"{name} has no healthcheck"
+        assert services[name].get("restart") == "unless-stopped", name
+    for name in ONE_SHOT:
+        assert services[name].get("restart") == "no", name
+
+
+def test_dependencies_wait_for_health_and_one_shot_jobs(services: dict[str, Any]) -> None:
+    def conditions(name: str) -> dict[str, str]:
+        return {dep: spec["condition"] for dep, spec in services[name]["depends_on"].items()}
+
+    assert conditions("bootstrap") == {
+        "kafka": "service_healthy",
+        "elasticsearch": "service_healthy",
+        "kibana": "service_healthy",
+    }
+    for consumer in ("indexer", "alerter"):
+        assert conditions(consumer) == {"bootstrap": "service_completed_successfully"}
+    for component in ("airflow-apiserver", "airflow-scheduler", "airflow-dag-processor", "airflow-triggerer"):
+        assert conditions(component) == {
+            "postgres": "service_healthy",
+            "airflow-init": "service_completed_successfully",
+            "bootstrap": "service_completed_successfully",
+        }
+    assert conditions("kibana") == {"elasticsearch-setup": "service_completed_successfully"}
+
+
+def test_state_lives_in_named_volumes(compose: dict[str, Any], services: dict[str, Any]) -> None:
+    declared = set(compose["volumes"])
+    for name in ("kafka", "elasticsearch", "kibana", "postgres", "airflow-scheduler"):
+        mounts = [m.split(":")[0] for m in services[name]["volumes"]]
+        assert any(m in declared for m in mounts), f"{name} keeps no state in a named volume"
+    assert "./dags:/app/dags:ro" in services["airflow-dag-processor"]["volumes"]
+
+
+def test_no_secret_is_written_in_the_file(services: dict[str, Any]) -> None:
+    for name, service in services.items():
+        for key, value in (service.get("environment") or {}).items():
+            if SECRET_WORDS.search(key):
+                assert isinstance(value, str) and VARIABLE.fullmatch(value.strip()), (
+                    f"{name}: {key} must come from .env, not be written in the file"
+                )
+
+
+def test_every_variable_is_documented_in_env_example() -> None:
+    used = set(VARIABLE.findall(COMPOSE.read_text()))
+    documented = {
+        line.split("=", 1)[0]
+        for line in ENV_EXAMPLE.read_text().splitlines()
+        if line and not line.startswith("#")
+    }
+    assert used <= documented, f"missing from .env.example: {sorted(used - documented)}"
+
+
+def test_commands_are_real_newswire_subcommands(services: dict[str, Any]) -> None:
+    from typer.main import get_command
+
+    from newswire.cli import app
+
+    cli = get_command(app)
+    for name in ("bootstrap", "indexer", "alerter"):
+        command = services[name]["command"]
+        assert command[0] == "newswire"
+        assert command[1] in cli.commands, f"{name}: `newswire {command[1]}` does not exist"  # type: ignore[attr-defined]
