@@ -7,6 +7,7 @@ import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import ClassVar
 
 import pytest
 from elasticsearch import Elasticsearch
@@ -32,8 +33,8 @@ def test_bootstrap_is_idempotent_on_the_real_stack(
 class _KibanaImportEndpoint(BaseHTTPRequestHandler):
     """Records the import requests; answers like Kibana's saved objects API."""
 
-    received: list[dict[str, str]] = []
-    status = 200
+    received: ClassVar[list[dict[str, str]]] = []
+    status: ClassVar[int] = 200
 
     def do_POST(self) -> None:
         body = self.rfile.read(int(self.headers["Content-Length"]))
@@ -90,5 +91,5 @@ def test_a_refused_kibana_import_is_an_error(kibana_endpoint: str, tmp_path: Pat
     _KibanaImportEndpoint.status = 400
     export = tmp_path / "objects.ndjson"
     export.write_text('{"type": "search", "id": "b"}\n')
-    with pytest.raises(BootstrapError, match="Kibana refused objects.ndjson: 400"):
+    with pytest.raises(BootstrapError, match=r"Kibana refused objects\.ndjson: 400"):
         import_kibana_objects(KibanaSettings(url=kibana_endpoint), [export])

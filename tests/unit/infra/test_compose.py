@@ -44,7 +44,7 @@ def services(compose: dict[str, Any]) -> dict[str, dict[str, Any]]:
 
 
 def test_every_part_of_the_production_stack_is_a_service(services: dict[str, Any]) -> None:
-    assert LONG_RUNNING | ONE_SHOT == set(services)
+    assert set(services) == LONG_RUNNING | ONE_SHOT
 
 
 def test_images_are_pinned_to_versions(services: dict[str, Any]) -> None:
@@ -55,7 +55,9 @@ def test_images_are_pinned_to_versions(services: dict[str, Any]) -> None:
         assert tag != "latest" and re.search(r"\d", tag), f"{name}: {image!r} is not pinned"
     for line in DOCKERFILE.read_text().splitlines():
         if line.startswith("FROM ") or "COPY --from=" in line:
-            reference = line.split()[1] if line.startswith("FROM ") else line.split("=")[1].split()[0]
+            reference = (
+                line.split()[1] if line.startswith("FROM ") else line.split("=")[1].split()[0]
+            )
             assert re.search(r":\d", reference), f"Dockerfile base {reference!r} is not pinned"
 
 
@@ -88,7 +90,12 @@ def test_dependencies_wait_for_health_and_one_shot_jobs(services: dict[str, Any]
     }
     for consumer in ("indexer", "alerter"):
         assert conditions(consumer) == {"bootstrap": "service_completed_successfully"}
-    for component in ("airflow-apiserver", "airflow-scheduler", "airflow-dag-processor", "airflow-triggerer"):
+    for component in (
+        "airflow-apiserver",
+        "airflow-scheduler",
+        "airflow-dag-processor",
+        "airflow-triggerer",
+    ):
         assert conditions(component) == {
             "postgres": "service_healthy",
             "airflow-init": "service_completed_successfully",
