@@ -53,7 +53,13 @@ class FetchedDocument(Contract):
     body_path: str
     body_sha256: Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")]
     content_type: str | None = None
-    declared_charset: str | None = None
+    declared_charset: str | None = Field(
+        default=None, description="The charset the server declared (Content-Type), if any."
+    )
+    detected_charset: str | None = Field(
+        default=None,
+        description="The charset the fetcher determined (BOM, meta tag, header, detection).",
+    )
     http_status: int | None = None
     fetched_at: AwareDatetime
     hints: DocumentHints = DocumentHints()

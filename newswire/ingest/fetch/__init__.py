@@ -1,0 +1,57 @@
+"""Fetching like a good citizen: the :class:`Fetcher`, its settings, state and errors."""
+
+from newswire.ingest.fetch.errors import (
+    BinaryBodyError,
+    BlockedAddressError,
+    BodyTooLargeError,
+    DocumentParseError,
+    FetchConnectionError,
+    FetchError,
+    FetchTimeoutError,
+    HttpStatusError,
+    InvalidUrlError,
+    RedirectLoopError,
+    ResolutionError,
+    RetryAfterTooLongError,
+    RobotsDisallowedError,
+    SourceReadError,
+    TooManyRedirectsError,
+    UnsafeXmlError,
+)
+from newswire.ingest.fetch.fetcher import (
+    FEED_ACCEPT,
+    JSON_ACCEPT,
+    PAGE_ACCEPT,
+    Fetcher,
+    FetchResult,
+    check_url,
+    parse_retry_after,
+)
+from newswire.ingest.fetch.settings import FetchSettings
+
+__all__ = [
+    "FEED_ACCEPT",
+    "JSON_ACCEPT",
+    "PAGE_ACCEPT",
+    "BinaryBodyError",
+    "BlockedAddressError",
+    "BodyTooLargeError",
+    "DocumentParseError",
+    "FetchConnectionError",
+    "FetchError",
+    "FetchResult",
+    "FetchSettings",
+    "FetchTimeoutError",
+    "Fetcher",
+    "HttpStatusError",
+    "InvalidUrlError",
+    "RedirectLoopError",
+    "ResolutionError",
+    "RetryAfterTooLongError",
+    "RobotsDisallowedError",
+    "SourceReadError",
+    "TooManyRedirectsError",
+    "UnsafeXmlError",
+    "check_url",
+    "parse_retry_after",
+]

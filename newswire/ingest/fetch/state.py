@@ -1,0 +1,172 @@
+"""Durable fetch state in the state directory: HTTP validators per URL and robots.txt per host.
+
+One sqlite file (WAL mode) shared by every process and task of the ingest pass.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+from newswire.errors import NewswireError
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS validators (
+    url TEXT PRIMARY KEY,
+    etag TEXT,
+    last_modified TEXT,
+    body_sha256 TEXT,
+    stored_at REAL NOT NULL
+);
+CREATE TABLE IF NOT EXISTS robots (
+    origin TEXT PRIMARY KEY,
+    policy TEXT NOT NULL,
+    expires_at REAL NOT NULL
+);
+CREATE TABLE IF NOT EXISTS memos (
+    key TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS seen_files (
+    source_id TEXT NOT NULL,
+    path TEXT NOT NULL,
+    sha256 TEXT NOT NULL,
+    PRIMARY KEY (source_id, path)
+);
+"""
+
+
+class FetchStateError(NewswireError):
+    """The fetch state database cannot be opened or written."""
+
+
+@dataclass(frozen=True, slots=True)
+class Validators:
+    """What a server told us to send back for a conditional GET of one URL."""
+
+    etag: str | None
+    last_modified: str | None
+    body_sha256: str | None = None
+
+
+class FetchState:
+    """The sqlite-backed store; open with :meth:`open`, close with :meth:`close`."""
+
+    def __init__(self, path: Path, *, timeout_seconds: float = 60.0) -> None:
+        self.path = path
+        self._timeout = timeout_seconds
+        self._conn: sqlite3.Connection | None = None
+        self._lock = threading.Lock()
+
+    def open(self) -> None:
+        """Create the file and tables if needed and connect."""
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            conn = sqlite3.connect(self.path, timeout=self._timeout, check_same_thread=False)
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.executescript(_SCHEMA)
+            conn.commit()
+        except (OSError, sqlite3.Error) as exc:
+            raise FetchStateError(f"cannot open fetch state {self.path}: {exc}") from exc
+        self._conn = conn
+
+    def close(self) -> None:
+        """Close the connection (idempotent)."""
+        if self._conn is not None:
+            self._conn.close()
+            self._conn = None
+
+    def _db(self) -> sqlite3.Connection:
+        if self._conn is None:
+            raise FetchStateError(f"fetch state {self.path} is not open")
+        return self._conn
+
+    def _write(self, sql: str, params: tuple[object, ...]) -> None:
+        with self._lock:
+            try:
+                conn = self._db()
+                conn.execute(sql, params)
+                conn.commit()
+            except sqlite3.Error as exc:
+                raise FetchStateError(f"cannot write fetch state {self.path}: {exc}") from exc
+
+    def _read(self, sql: str, params: tuple[object, ...]) -> tuple[object, ...] | None:
+        with self._lock:
+            try:
+                row = self._db().execute(sql, params).fetchone()
+            except sqlite3.Error as exc:
+                raise FetchStateError(f"cannot read fetch state {self.path}: {exc}") from exc
+        return None if row is None else tuple(row)
+
+    def validators(self, url: str) -> Validators | None:
+        """The stored validators of ``url``, if any."""
+        row = self._read(
+            "SELECT etag, last_modified, body_sha256 FROM validators WHERE url = ?", (url,)
+        )
+        if row is None:
+            return None
+        etag, last_modified, sha = row
+        return Validators(
+            etag=etag if isinstance(etag, str) else None,
+            last_modified=last_modified if isinstance(last_modified, str) else None,
+            body_sha256=sha if isinstance(sha, str) else None,
+        )
+
+    def store_validators(self, url: str, validators: Validators, now: float) -> None:
+        """Remember (or forget, when both are empty) the validators of ``url``."""
+        if validators.etag is None and validators.last_modified is None:
+            self._write("DELETE FROM validators WHERE url = ?", (url,))
+            return
+        self._write(
+            "INSERT INTO validators (url, etag, last_modified, body_sha256, stored_at) "
+            "VALUES (?, ?, ?, ?, ?) ON CONFLICT(url) DO UPDATE SET etag = excluded.etag, "
+            "last_modified = excluded.last_modified, body_sha256 = excluded.body_sha256, "
+            "stored_at = excluded.stored_at",
+            (url, validators.etag, validators.last_modified, validators.body_sha256, now),
+        )
+
+    def robots_policy(self, origin: str, now: float) -> str | None:
+        """The cached, unexpired robots policy text of an origin."""
+        row = self._read(
+            "SELECT policy FROM robots WHERE origin = ? AND expires_at > ?", (origin, now)
+        )
+        return None if row is None else str(row[0])
+
+    def store_robots_policy(self, origin: str, policy: str, expires_at: float) -> None:
+        """Cache the robots policy text of an origin until ``expires_at``."""
+        self._write(
+            "INSERT INTO robots (origin, policy, expires_at) VALUES (?, ?, ?) "
+            "ON CONFLICT(origin) DO UPDATE SET policy = excluded.policy, "
+            "expires_at = excluded.expires_at",
+            (origin, policy, expires_at),
+        )
+
+    def seen_file_sha(self, source_id: str, path: str) -> str | None:
+        """The sha256 a dropped file had when it was last read."""
+        row = self._read(
+            "SELECT sha256 FROM seen_files WHERE source_id = ? AND path = ?", (source_id, path)
+        )
+        return None if row is None else str(row[0])
+
+    def mark_file_seen(self, source_id: str, path: str, sha256: str) -> None:
+        """Remember that a dropped file was read with this content."""
+        self._write(
+            "INSERT INTO seen_files (source_id, path, sha256) VALUES (?, ?, ?) "
+            "ON CONFLICT(source_id, path) DO UPDATE SET sha256 = excluded.sha256",
+            (source_id, path, sha256),
+        )
+
+    def memo(self, key: str) -> str | None:
+        """A small remembered value (e.g. the child list of a sitemap index), if any."""
+        row = self._read("SELECT value FROM memos WHERE key = ?", (key,))
+        return None if row is None else str(row[0])
+
+    def store_memo(self, key: str, value: str) -> None:
+        """Remember a small value under ``key``."""
+        self._write(
+            "INSERT INTO memos (key, value) VALUES (?, ?) "
+            "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+            (key, value),
+        )

@@ -1,0 +1,102 @@
+"""HTML sources: an article URL, or a listing page whose matching links are followed one level."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from html.parser import HTMLParser
+from pathlib import Path
+from urllib.parse import urljoin, urlsplit
+
+from newswire.ingest.fetch.errors import FetchError
+from newswire.ingest.fetch.fetcher import PAGE_ACCEPT, Fetcher, check_url
+from newswire.ingest.readers.common import (
+    ReadOutcome,
+    error_outcome,
+    fetch_article,
+    unchanged_outcome,
+)
+from newswire.ingest.sources import Source
+from schemas.documents import DocumentHints
+
+
+class _LinkCollector(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.base: str | None = None
+        self.links: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        values = dict(attrs)
+        href = (values.get("href") or "").strip()
+        if not href:
+            return
+        if tag == "base" and self.base is None:
+            self.base = href
+        elif tag == "a":
+            self.links.append(href)
+
+
+def listing_links(
+    html: str,
+    page_url: str,
+    pattern: str,
+    *,
+    same_host_only: bool = True,
+    limit: int = 50,
+) -> list[str]:
+    """Absolute http(s) links of a listing page whose URL matches ``pattern`` (regex search).
+
+    In document order, without duplicates, fragments or the page itself; at most ``limit``.
+    """
+    collector = _LinkCollector()
+    collector.feed(html)
+    collector.close()
+    base = urljoin(page_url, collector.base) if collector.base else page_url
+    host = urlsplit(page_url).hostname
+    regex = re.compile(pattern)
+    links: list[str] = []
+    for href in collector.links:
+        absolute = urljoin(base, href).split("#", 1)[0]
+        parts = urlsplit(absolute)
+        if parts.scheme not in ("http", "https") or absolute == page_url:
+            continue
+        if same_host_only and parts.hostname != host:
+            continue
+        if regex.search(absolute) and absolute not in links:
+            links.append(absolute)
+        if len(links) >= limit:
+            break
+    return links
+
+
+def read_html(source: Source, fetcher: Fetcher, state_dir: Path) -> Iterator[ReadOutcome]:
+    """Outcomes of one pass over an html source."""
+    assert source.url is not None
+    options = source.html_options
+    if not options.follow_links:
+        yield fetch_article(source, fetcher, source.url, DocumentHints(), state_dir)
+        return
+    assert options.link_pattern is not None
+    try:
+        result = fetcher.fetch_for(source, source.url, accept=PAGE_ACCEPT)
+        if result.not_modified:
+            yield unchanged_outcome(source, result.url)
+            return
+        links = listing_links(
+            result.text(),
+            result.final_url,
+            options.link_pattern,
+            same_host_only=options.same_host_only,
+            limit=min(options.max_links, source.max_items),
+        )
+    except FetchError as exc:
+        yield error_outcome(source, exc)
+        return
+    for link in links:
+        try:
+            url = check_url(link)
+        except FetchError as exc:
+            yield error_outcome(source, exc)
+            continue
+        yield fetch_article(source, fetcher, url, DocumentHints(), state_dir)
