@@ -4,7 +4,9 @@ SHELL := /bin/bash
 
 PYTHON ?= python3
 UV_VERSION ?= 0.13.9
-UV ?= $(shell command -v uv 2>/dev/null || echo $(HOME)/.local/bin/uv)
+# uv from PATH, else a pinned copy in a project-local tool venv (works where pip refuses to
+# install into the system Python, PEP 668).
+UV ?= $(shell command -v uv 2>/dev/null || echo .tools/bin/uv)
 VENV := .venv
 BIN := $(VENV)/bin
 NEWSWIRE := $(BIN)/newswire
@@ -16,8 +18,9 @@ PYTEST_ARGS ?=
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
 
-$(UV):
-	$(PYTHON) -m pip install --user --disable-pip-version-check -q "uv==$(UV_VERSION)"
+.tools/bin/uv:
+	$(PYTHON) -m venv .tools
+	.tools/bin/pip install --disable-pip-version-check -q "uv==$(UV_VERSION)"
 
 $(VENV)/.installed: pyproject.toml uv.lock | $(UV)
 	$(UV) sync --frozen

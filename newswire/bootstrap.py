@@ -71,23 +71,31 @@ def import_kibana_objects(settings: KibanaSettings, files: list[Path]) -> int:
     """Import saved objects through Kibana's API (overwriting); returns how many were imported."""
     if settings.url is None:
         raise BootstrapError("no Kibana URL: set NEWSWIRE_KIBANA_URL or pass --kibana-url")
+    if not files:
+        raise BootstrapError(f"no Kibana saved objects (*.ndjson) found in {KIBANA_DIR}")
     auth: tuple[str, str] | None = None
     if settings.username and settings.password is not None:
         auth = (settings.username, settings.password.get_secret_value())
     total = 0
     with httpx.Client(timeout=settings.timeout_seconds, auth=auth) as client:
         for path in files:
-            response = client.post(
-                f"{settings.url.rstrip('/')}/api/saved_objects/_import",
-                params={"overwrite": "true"},
-                headers={"kbn-xsrf": "newswire-bootstrap"},
-                files={"file": (path.name, path.read_bytes(), "application/ndjson")},
-            )
+            try:
+                response = client.post(
+                    f"{settings.url.rstrip('/')}/api/saved_objects/_import",
+                    params={"overwrite": "true"},
+                    headers={"kbn-xsrf": "newswire-bootstrap"},
+                    files={"file": (path.name, path.read_bytes(), "application/ndjson")},
+                )
+            except httpx.HTTPError as exc:
+                raise BootstrapError(f"cannot reach Kibana at {settings.url}: {exc}") from exc
             if response.status_code >= 300:
                 raise BootstrapError(
                     f"Kibana refused {path.name}: {response.status_code} {response.text[:300]}"
                 )
-            body = response.json()
+            try:
+                body = response.json()
+            except ValueError as exc:
+                raise BootstrapError(f"Kibana answered {path.name} with non-JSON: {exc}") from exc
             if not body.get("success", False):
                 raise BootstrapError(
                     f"Kibana import of {path.name} had errors: {body.get('errors')}"

@@ -6,6 +6,7 @@ import logging
 import sys
 
 import typer
+from pydantic import ValidationError
 from rich.console import Console
 
 from newswire.errors import NewswireError
@@ -24,8 +25,15 @@ app.add_typer(stack_app, name="stack")
 err = Console(stderr=True)
 
 
-def _fail(exc: NewswireError) -> typer.Exit:
-    err.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
+def _fail(exc: Exception) -> typer.Exit:
+    if isinstance(exc, ValidationError):
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()
+        )
+        message = f"invalid {exc.title} settings: {problems}"
+    else:
+        message = str(exc)
+    err.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
     return typer.Exit(code=1)
 
 
@@ -55,7 +63,7 @@ def stack_up(
 
     try:
         status = StackManager().up()
-    except NewswireError as exc:
+    except (NewswireError, ValidationError) as exc:
         raise _fail(exc) from exc
     if json_output:
         typer.echo(status_json(status))
@@ -70,7 +78,7 @@ def stack_down() -> None:
 
     try:
         stopped = StackManager().down()
-    except NewswireError as exc:
+    except (NewswireError, ValidationError) as exc:
         raise _fail(exc) from exc
     typer.echo(f"stopped {len(stopped)} process group(s)" if stopped else "nothing was running")
 
@@ -83,7 +91,7 @@ def stack_status(json_output: bool = typer.Option(False, "--json", help="Print a
 
     try:
         status = StackManager().status()
-    except NewswireError as exc:
+    except (NewswireError, ValidationError) as exc:
         raise _fail(exc) from exc
     if json_output:
         typer.echo(status_json(status))
@@ -139,7 +147,7 @@ def bootstrap_command(
         kibana = kibana.model_copy(update={"url": kibana_url})
     try:
         report = bootstrap(KafkaSettings(), ElasticsearchSettings(), kibana)
-    except NewswireError as exc:
+    except (NewswireError, ValidationError) as exc:
         raise _fail(exc) from exc
     typer.echo(
         f"topics created: {len(report.topics_created)}; templates: {', '.join(report.templates)}; "

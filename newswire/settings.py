@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -46,12 +47,22 @@ def stack_env_file() -> Path:
     return default_stack_home() / "stack.env"
 
 
-class KafkaSettings(BaseSettings):
+class _ReadsStackEnv(BaseSettings):
+    """Settings that also read the running local stack's ``stack.env``.
+
+    The file's location depends on ``NEWSWIRE_STACK_HOME``, so it is looked up when the object
+    is created, not when this module is imported.
+    """
+
+    def __init__(self, **values: Any) -> None:
+        values.setdefault("_env_file", stack_env_file())
+        super().__init__(**values)
+
+
+class KafkaSettings(_ReadsStackEnv):
     """How to reach Kafka (env prefix ``NEWSWIRE_KAFKA_``)."""
 
-    model_config = SettingsConfigDict(
-        env_prefix="NEWSWIRE_KAFKA_", env_file=str(stack_env_file()), extra="ignore"
-    )
+    model_config = SettingsConfigDict(env_prefix="NEWSWIRE_KAFKA_", extra="ignore")
 
     bootstrap_servers: str = "127.0.0.1:9092"
     client_id: str = "newswire"
@@ -77,12 +88,10 @@ class KafkaSettings(BaseSettings):
         return options
 
 
-class ElasticsearchSettings(BaseSettings):
+class ElasticsearchSettings(_ReadsStackEnv):
     """How to reach Elasticsearch (env prefix ``NEWSWIRE_ES_``)."""
 
-    model_config = SettingsConfigDict(
-        env_prefix="NEWSWIRE_ES_", env_file=str(stack_env_file()), extra="ignore"
-    )
+    model_config = SettingsConfigDict(env_prefix="NEWSWIRE_ES_", extra="ignore")
 
     url: str = "http://127.0.0.1:9200"
     username: str | None = None

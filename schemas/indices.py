@@ -2,7 +2,9 @@
 
 Indices are monthly (``news-events-2026.11``) and read through aliases (``news-events``) that the
 templates attach to every index they create. The month comes from ``first_seen_at``, a value that
-never changes for a document id, so a replay always lands on the same index and overwrites.
+never changes for a document id, so a replay always lands on the same index and overwrites; a
+record without it falls back to ``published_at`` (set by the source, not by us), then to
+``-undated``. Volatile times such as ``fetched_at`` or ``extracted_at`` are never used.
 Mappings only use what the core-only Elasticsearch of the local stack supports.
 """
 
@@ -193,7 +195,7 @@ ARTICLES_INDEX = IndexSpec(
     model=NormalizedArticle,
     id_field="id",
     version_field="version",
-    month_fields=("first_seen_at", "fetched_at"),
+    month_fields=("first_seen_at", "published_at"),
     properties=ARTICLE_PROPERTIES,
 )
 EVENTS_INDEX = IndexSpec(
@@ -201,7 +203,7 @@ EVENTS_INDEX = IndexSpec(
     model=Event,
     id_field="event_id",
     version_field="article_version",
-    month_fields=("first_seen_at", "published_at", "extracted_at"),
+    month_fields=("first_seen_at", "published_at"),
     properties=EVENT_PROPERTIES,
 )
 

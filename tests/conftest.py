@@ -6,6 +6,7 @@ with the command that starts it, rather than skipping silently.
 
 from __future__ import annotations
 
+import os
 import socket
 import uuid
 from collections.abc import Iterator
@@ -17,7 +18,10 @@ from elasticsearch import Elasticsearch
 
 from newswire.settings import ElasticsearchSettings, KafkaSettings
 
-SEEDS_DIR = Path(__file__).resolve().parents[2] / "shared" / "seeds"
+# The shared sample articles sit beside the checkout (../shared/seeds); NEWSWIRE_SEEDS_DIR moves them.
+SEEDS_DIR = Path(
+    os.environ.get("NEWSWIRE_SEEDS_DIR") or Path(__file__).resolve().parents[2] / "shared" / "seeds"
+)
 FIXTURES_DIR = Path(__file__).resolve().parent / "fixtures"
 
 
@@ -73,5 +77,5 @@ def unique_suffix() -> str:
 def seeds_dir() -> Path:
     """The shared sample articles (read in place, never copied into the repository)."""
     if not SEEDS_DIR.is_dir():
-        pytest.fail(f"seed articles not found at {SEEDS_DIR}")
+        pytest.fail(f"seed articles not found at {SEEDS_DIR}: set NEWSWIRE_SEEDS_DIR")
     return SEEDS_DIR

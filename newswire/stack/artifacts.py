@@ -8,6 +8,7 @@ cache entry: it is resolved again, or, offline, reported with what to delete.
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import json
 import logging
@@ -68,7 +69,7 @@ class ArtifactCache:
         return self._resolve(
             f"kafka-{version}",
             version,
-            ["-DexcludeTypes=zip", f"-Dkafka.version={version}"],
+            ["-Pkafka", f"-Dkafka.version={version}"],
             expect_suffix=".jar",
         )
 
@@ -78,8 +79,8 @@ class ArtifactCache:
             f"elasticsearch-{version}",
             version,
             [
+                "-Pelasticsearch",
                 "-DincludeTypes=zip",
-                "-DexcludeTransitive=true",
                 f"-Delasticsearch.version={version}",
             ],
             expect_suffix=".zip",
@@ -87,6 +88,21 @@ class ArtifactCache:
 
     def _resolve(
         self, name: str, version: str, maven_args: list[str], *, expect_suffix: str
+    ) -> ResolvedArtifact:
+        # Two stacks may start at once (CI, tests): one resolves, the other waits and verifies.
+        try:
+            self.cache_dir.mkdir(parents=True, exist_ok=True)
+            with (self.cache_dir / ".lock").open("w") as lock:
+                fcntl.flock(lock, fcntl.LOCK_EX)
+                try:
+                    return self._resolve_locked(name, version, maven_args, expect_suffix)
+                finally:
+                    fcntl.flock(lock, fcntl.LOCK_UN)
+        except OSError as exc:
+            raise ArtifactError(f"cannot use the artifact cache {self.cache_dir}: {exc}") from exc
+
+    def _resolve_locked(
+        self, name: str, version: str, maven_args: list[str], expect_suffix: str
     ) -> ResolvedArtifact:
         folder = self.cache_dir / "artifacts" / name
         manifest = folder / MANIFEST

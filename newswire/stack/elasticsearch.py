@@ -263,13 +263,18 @@ def node_version(url: str) -> str | None:
     return None
 
 
-def wait_for_node(url: str, pid: int, *, timeout_s: float, log_path: Path) -> float:
+def wait_for_node(
+    url: str, pid: int, *, timeout_s: float, log_path: Path, console_log: Path
+) -> float:
     """Block until the cluster is green or yellow; returns the seconds waited."""
     start = time.monotonic()
     while True:
         if not is_alive(pid):
+            # Launcher and JVM failures (permissions, bad settings) only reach the console log.
             raise ServerExitedError(
-                f"Elasticsearch exited while starting: {log_tail(log_path, 8)}", log_path=log_path
+                f"Elasticsearch exited while starting: {log_tail(console_log, 8)} "
+                f"{log_tail(log_path, 8)} (console: {console_log})",
+                log_path=log_path,
             )
         if cluster_health(url) in {"green", "yellow"}:
             return time.monotonic() - start

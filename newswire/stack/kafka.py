@@ -211,13 +211,18 @@ def _broker_answers(bootstrap: str, timeout_ms: int) -> bool:
         admin.close()
 
 
-def wait_for_broker(bootstrap: str, pid: int, *, timeout_s: float, log_path: Path) -> float:
+def wait_for_broker(
+    bootstrap: str, pid: int, *, timeout_s: float, log_path: Path, console_log: Path
+) -> float:
     """Block until the broker answers; returns the seconds waited."""
     start = time.monotonic()
     while True:
         if not is_alive(pid):
+            # JVM-level failures (bad options, wrong Java) only reach the console log.
             raise ServerExitedError(
-                f"Kafka exited while starting: {log_tail(log_path, 8)}", log_path=log_path
+                f"Kafka exited while starting: {log_tail(console_log, 8)} {log_tail(log_path, 8)}"
+                f" (console: {console_log})",
+                log_path=log_path,
             )
         if broker_ready(bootstrap):
             return time.monotonic() - start

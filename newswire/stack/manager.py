@@ -24,10 +24,10 @@ from newswire.stack.errors import PortInUseError, StackError
 from newswire.stack.jdk import find_java_home
 from newswire.stack.processes import (
     free_port,
-    is_alive,
     kill_all,
     port_is_free,
-    processes_mentioning,
+    runs_from,
+    servers_of,
     stop_group,
 )
 
@@ -114,6 +114,11 @@ class StackManager:
         self.kafka_layout = kafka.KafkaLayout(self.home / "kafka")
         self.es_layout = es.ElasticsearchLayout(self.home / "elasticsearch")
 
+    @property
+    def _marker(self) -> str:
+        """What every server command line of this run directory contains."""
+        return str(self.home) + os.sep
+
     # -- state -----------------------------------------------------------------------------
     @property
     def state_path(self) -> Path:
@@ -182,6 +187,27 @@ class StackManager:
             **chosen,
         )
 
+    def _repick_taken_ports(
+        self, state: StackState, *, kafka_alive: bool, es_alive: bool
+    ) -> StackState:
+        """Replace remembered ports that another process took meanwhile, unless configured.
+
+        Ports picked automatically come from the ephemeral range, where a client socket may sit
+        after a restart; a port the user configured is kept, and a clash is reported.
+        """
+        names: list[str] = []
+        if not kafka_alive:
+            names += ["kafka_port", "kafka_controller_port"]
+        if not es_alive:
+            names += ["elasticsearch_port", "elasticsearch_transport_port"]
+        updates: dict[str, int] = {}
+        for name in names:
+            current: int = getattr(state, name)
+            if getattr(self.settings, name) == 0 and not port_is_free(current):
+                updates[name] = free_port()
+                log.warning("port %d (%s) is taken; using %d", current, name, updates[name])
+        return state.model_copy(update=updates) if updates else state
+
     @staticmethod
     def _check_ports(ports: dict[str, int]) -> None:
         for purpose, port in ports.items():
@@ -197,8 +223,11 @@ class StackManager:
 
         Idempotent: a healthy running stack is reused as it is.
         """
-        with self._locked():
-            return self._up()
+        try:
+            with self._locked():
+                return self._up()
+        except OSError as exc:
+            raise StackError(f"cannot prepare the stack in {self.home}: {exc}") from exc
 
     def _up(self) -> StackStatus:
         timings: dict[str, float] = {}
@@ -214,10 +243,13 @@ class StackManager:
             )
         state = state or self._initial_state()
         bootstrap, url = self._urls(state)
-        kafka_alive = is_alive(state.kafka_pid)
-        es_alive = is_alive(state.elasticsearch_pid)
+        kafka_alive = runs_from(state.kafka_pid, self._marker)
+        es_alive = runs_from(state.elasticsearch_pid, self._marker)
         reused = kafka_alive and es_alive
 
+        if not kafka_alive or not es_alive:
+            state = self._repick_taken_ports(state, kafka_alive=kafka_alive, es_alive=es_alive)
+            bootstrap, url = self._urls(state)
         to_check: dict[str, int] = {}
         if not kafka_alive:
             to_check["Kafka broker"] = state.kafka_port
@@ -300,16 +332,23 @@ class StackManager:
                 state.kafka_pid,
                 timeout_s=self.settings.start_timeout_seconds,
                 log_path=self.kafka_layout.logs / "server.log",
+                console_log=self.kafka_layout.console_log,
             )
             timings["elasticsearch_ready"] = es.wait_for_node(
                 url,
                 state.elasticsearch_pid,
                 timeout_s=self.settings.start_timeout_seconds,
                 log_path=self.es_layout.logs / "newswire-local.log",
+                console_log=self.es_layout.console_log,
             )
         except BaseException:
             for pid in started:
                 stop_group(pid, timeout_s=15)
+            if state.kafka_pid in started:
+                state.kafka_pid = None
+            if state.elasticsearch_pid in started:
+                state.elasticsearch_pid = None
+            self._save_state(state)
             raise
 
         t0 = time.monotonic()
@@ -348,8 +387,8 @@ class StackManager:
 
     def _status(self, state: StackState) -> StackStatus:
         bootstrap, url = self._urls(state)
-        kafka_running = is_alive(state.kafka_pid) and kafka.broker_ready(bootstrap)
-        es_running = is_alive(state.elasticsearch_pid)
+        kafka_running = runs_from(state.kafka_pid, self._marker) and kafka.broker_ready(bootstrap)
+        es_running = runs_from(state.elasticsearch_pid, self._marker)
         health = es.cluster_health(url) if es_running else None
         es_version = (es.node_version(url) if health else None) or state.elasticsearch_version
         return StackStatus(
@@ -383,13 +422,13 @@ class StackManager:
             if state is not None:
                 # Elasticsearch first: it takes longest, and Kafka does not depend on it.
                 for pid in (state.elasticsearch_pid, state.kafka_pid):
-                    if pid and is_alive(pid):
+                    if pid and runs_from(pid, self._marker):
                         stop_group(pid, timeout_s=40)
                         stopped.append(pid)
                 state.kafka_pid = None
                 state.elasticsearch_pid = None
                 self._save_state(state)
-            strays = processes_mentioning(str(self.home) + os.sep)
+            strays = servers_of(self._marker)
             if strays:
                 log.warning("stopping stray processes of %s: %s", self.home, strays)
                 kill_all(strays)

@@ -101,20 +101,37 @@ def group_members(pgid: int) -> list[int]:
     return members
 
 
-def processes_mentioning(marker: str) -> list[int]:
-    """Pids of live processes whose command line contains ``marker`` (e.g. a run directory)."""
-    found: list[int] = []
+def command_line(pid: int) -> list[str]:
+    """The argv of a live process (empty when it is gone)."""
+    try:
+        raw = (_PROC / str(pid) / "cmdline").read_bytes()
+    except OSError:
+        return []
+    return [part.decode(errors="replace") for part in raw.split(b"\0") if part]
+
+
+def runs_from(pid: int | None, marker: str) -> bool:
+    """Whether ``pid`` is alive and is a server of ours: a JVM whose arguments name ``marker``.
+
+    A pid recorded in a state file may have been reused by an unrelated process after a reboot;
+    such a process is neither trusted as our server nor signalled.
+    """
+    if not is_alive(pid):
+        return False
+    assert pid is not None
+    argv = command_line(pid)
+    launcher = Path(argv[0]).name if argv else ""
+    return launcher in {"java", "setpriv", "env"} and any(marker in arg for arg in argv)
+
+
+def servers_of(marker: str) -> list[int]:
+    """Pids of live JVMs (other than ours) whose arguments name ``marker`` (a run directory)."""
     me = os.getpid()
-    for entry in _PROC.iterdir():
-        if not entry.name.isdigit() or int(entry.name) == me:
-            continue
-        try:
-            cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
-        except OSError:
-            continue
-        if marker in cmdline and is_alive(int(entry.name)):
-            found.append(int(entry.name))
-    return sorted(found)
+    return sorted(
+        int(entry.name)
+        for entry in _PROC.iterdir()
+        if entry.name.isdigit() and int(entry.name) != me and runs_from(int(entry.name), marker)
+    )
 
 
 def stop_group(pid: int, *, timeout_s: float = 30.0) -> bool:

@@ -27,6 +27,10 @@ class PublishError(NewswireError):
     """A record could not be written to Kafka."""
 
 
+class TopicAdminError(NewswireError):
+    """Topics could not be listed or created."""
+
+
 def encode(record: Contract) -> bytes:
     """The wire form of a record: its contract JSON, UTF-8."""
     return record.model_dump_json().encode("utf-8")
@@ -104,7 +108,12 @@ class RecordPublisher:
             futures.append(
                 (key, producer.send(spec.name, key=key.encode("utf-8"), value=encode(record)))
             )
-        producer.flush(timeout=timeout_s)
+        try:
+            producer.flush(timeout=timeout_s)
+        except KafkaError as exc:
+            raise PublishError(
+                f"{spec.name}: records not flushed within {timeout_s}s: {exc}"
+            ) from exc
         for key, future in futures:
             try:
                 future.get(timeout=timeout_s)
@@ -129,7 +138,12 @@ def ensure_topics(
             NewTopic(spec.name, spec.partitions, spec.replication_factor, topic_configs=config)
         )
         wanted.append(NewTopic(spec.dlq, 1, spec.replication_factor, topic_configs=config))
-    admin = KafkaAdminClient(**settings.client_options())
+    try:
+        admin = KafkaAdminClient(**settings.client_options())
+    except KafkaError as exc:
+        raise TopicAdminError(
+            f"cannot reach Kafka at {settings.bootstrap_servers} to create topics: {exc}"
+        ) from exc
     try:
         existing = set(admin.list_topics())
         missing = [topic for topic in wanted if topic.name not in existing]
@@ -139,5 +153,9 @@ def ensure_topics(
             except TopicAlreadyExistsError:
                 log.info("topics created concurrently by another process")
         return [topic.name for topic in missing]
+    except KafkaError as exc:
+        raise TopicAdminError(
+            f"creating topics on {settings.bootstrap_servers} failed: {exc}"
+        ) from exc
     finally:
         admin.close()

@@ -18,8 +18,8 @@ from newswire.settings import StackSettings
 from newswire.stack import StackManager
 from newswire.stack.artifacts import ArtifactCache
 from newswire.stack.errors import CorruptCacheError, JdkNotFoundError, PortInUseError
-from newswire.stack.manager import POM
-from newswire.stack.processes import processes_mentioning
+from newswire.stack.manager import POM, StackState
+from newswire.stack.processes import group_members, is_alive, port_is_free, servers_of
 
 pytestmark = pytest.mark.integration
 
@@ -74,16 +74,24 @@ def test_a_second_stack_starts_from_the_cache_is_reused_and_stops_without_leftov
     assert first.running and not first.reused
     assert first.artifacts_from_cache == {"kafka": True, "elasticsearch": True}
     assert (run_dir / "stack.env").read_text().count("127.0.0.1:") == 2
-    assert processes_mentioning(str(run_dir) + os.sep)
+    assert first.kafka is not None and first.elasticsearch is not None
+    assert first.kafka.pid is not None and first.elasticsearch.pid is not None
+    members = group_members(first.kafka.pid) + group_members(first.elasticsearch.pid)
+    assert len(members) >= 3  # the broker, the Elasticsearch launcher and its server JVM
+    assert servers_of(str(run_dir) + os.sep)
 
     second = manager.up()
     assert second.reused
     assert second.kafka is not None and first.kafka is not None
     assert second.kafka.pid == first.kafka.pid
 
+    state = StackState.model_validate_json((run_dir / "stack.json").read_text())
     stopped = manager.down()
     assert len(stopped) >= 2
-    assert processes_mentioning(str(run_dir) + os.sep) == []
+    assert [pid for pid in members if is_alive(pid)] == []
+    assert servers_of(str(run_dir) + os.sep) == []
+    for port in (state.kafka_port, state.kafka_controller_port, state.elasticsearch_port):
+        assert port_is_free(port), f"port {port} is still in use after stack down"
     assert not manager.status().running
     assert not (run_dir / "stack.env").exists()
 
@@ -96,7 +104,7 @@ def test_a_taken_port_is_a_clear_error_and_starts_nothing(run_dir: Path) -> None
         manager = StackManager(StackSettings(home=run_dir, kafka_port=port))
         with pytest.raises(PortInUseError, match=f"port {port} for the Kafka broker"):
             manager.up()
-    assert processes_mentioning(str(run_dir) + os.sep) == []
+    assert servers_of(str(run_dir) + os.sep) == []
 
 
 def test_a_missing_jdk_is_a_clear_error_naming_where_it_looked(run_dir: Path) -> None:
@@ -167,4 +175,30 @@ def test_the_cli_reports_a_corrupted_cache_with_exit_code_1(
     )
     assert result.returncode == 1
     assert "corrupted cache entry" in result.stderr
-    assert processes_mentioning(str(run_dir) + os.sep) == []
+    assert servers_of(str(run_dir) + os.sep) == []
+
+
+def test_a_recorded_pid_reused_by_another_process_is_neither_trusted_nor_killed(
+    run_dir: Path,
+) -> None:
+    bystander = subprocess.Popen(["sleep", "60"], start_new_session=True)
+    try:
+        state = StackState(
+            kafka_version="4.4.0",
+            elasticsearch_version="8.19.21",
+            kafka_port=1,
+            kafka_controller_port=2,
+            elasticsearch_port=3,
+            elasticsearch_transport_port=4,
+            kafka_cluster_id="x",
+            kafka_pid=bystander.pid,
+            elasticsearch_pid=bystander.pid,
+        )
+        (run_dir / "stack.json").write_text(state.model_dump_json())
+        manager = StackManager(StackSettings(home=run_dir))
+        assert not manager.status().running
+        assert manager.down() == []
+        assert bystander.poll() is None, "stack down killed a process that was not ours"
+    finally:
+        bystander.kill()
+        bystander.wait()

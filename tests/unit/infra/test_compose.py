@@ -110,6 +110,9 @@ def test_state_lives_in_named_volumes(compose: dict[str, Any], services: dict[st
         mounts = [m.split(":")[0] for m in services[name]["volumes"]]
         assert any(m in declared for m in mounts), f"{name} keeps no state in a named volume"
     assert "./dags:/app/dags:ro" in services["airflow-dag-processor"]["volumes"]
+    # Kafka must write its log into the mounted volume, not the image's /tmp default.
+    kafka_mounts = [m.split(":")[1] for m in services["kafka"]["volumes"]]
+    assert services["kafka"]["environment"]["KAFKA_LOG_DIRS"] in kafka_mounts
 
 
 def test_no_secret_is_written_in_the_file(services: dict[str, Any]) -> None:
