@@ -80,31 +80,56 @@ def _types(schema: dict[str, Any], root: dict[str, Any]) -> set[str]:
     return {str(kind)} if kind else {"any"}
 
 
-def breaking_changes(
+_TIGHTER_WHEN_LOWER = ("maxLength", "maximum", "exclusiveMaximum", "maxItems")
+_TIGHTER_WHEN_HIGHER = ("minLength", "minimum", "exclusiveMinimum", "minItems")
+
+
+def _constraint_changes(old: dict[str, Any], new: dict[str, Any], path: str) -> list[str]:
+    problems: list[str] = []
+    if old.get("pattern") != new.get("pattern") and "pattern" in new:
+        problems.append(f"{path}: pattern changed to {new['pattern']!r}")
+    for key in _TIGHTER_WHEN_LOWER:
+        if key in new and (key not in old or new[key] < old[key]):
+            problems.append(f"{path}: {key} tightened to {new[key]}")
+    for key in _TIGHTER_WHEN_HIGHER:
+        if key in new and (key not in old or new[key] > old[key]):
+            problems.append(f"{path}: {key} tightened to {new[key]}")
+    if (
+        old.get("additionalProperties", True) is not False
+        and new.get("additionalProperties") is False
+    ):
+        problems.append(f"{path}: extra properties newly forbidden")
+    return problems
+
+
+def _branches(schema: dict[str, Any]) -> list[dict[str, Any]]:
+    """The alternatives of a schema (itself when it has none)."""
+    for key in ("anyOf", "oneOf"):
+        if key in schema:
+            return list(schema[key])
+    return [schema]
+
+
+def _compare(
     old: dict[str, Any],
     new: dict[str, Any],
-    *,
-    path: str = "",
-    root_old: dict[str, Any] | None = None,
-    root_new: dict[str, Any] | None = None,
+    path: str,
+    roots: tuple[dict[str, Any], dict[str, Any]],
+    seen: set[tuple[int, int]],
 ) -> list[str]:
-    """Changes from ``old`` to ``new`` that break compatibility within one schema version.
-
-    Breaking: a property removed, a property newly required, a property's accepted types
-    narrowed (an enum value or a type no longer accepted), or extra properties newly forbidden.
-    Adding an optional property or accepting more values is compatible.
-    """
-    root_old = root_old if root_old is not None else old
-    root_new = root_new if root_new is not None else new
+    root_old, root_new = roots
     old = _resolve(old, root_old)
     new = _resolve(new, root_new)
-    problems: list[str] = []
+    if (id(old), id(new)) in seen:
+        return []
+    seen.add((id(old), id(new)))
+    problems = _constraint_changes(old, new, path.rstrip(".") or "(root)")
     old_props: dict[str, Any] = old.get("properties", {})
     new_props: dict[str, Any] = new.get("properties", {})
     for name in old_props:
         if name not in new_props:
             problems.append(f"{path}{name}: removed")
-    for name in set(new.get("required", [])) - set(old.get("required", [])):
+    for name in sorted(set(new.get("required", [])) - set(old.get("required", []))):
         problems.append(f"{path}{name}: newly required")
     for name, old_schema in old_props.items():
         if name not in new_props:
@@ -113,12 +138,33 @@ def breaking_changes(
         lost = _types(old_schema, root_old) - _types(new_schema, root_new)
         if lost and "any" not in _types(new_schema, root_new):
             problems.append(f"{path}{name}: no longer accepts {sorted(lost)}")
-        problems.extend(
-            breaking_changes(
-                old_schema, new_schema, path=f"{path}{name}.", root_old=root_old, root_new=root_new
-            )
-        )
+        problems.extend(_compare(old_schema, new_schema, f"{path}{name}.", roots, seen))
+    # Arrays: compare their items (tuples of contracts, such as Event.actors).
+    if "items" in old and "items" in new:
+        problems.extend(_compare(old["items"], new["items"], f"{path}[].", roots, seen))
+    # Alternatives (optional fields, discriminated unions): pair object branches by title.
+    old_objects = {b.get("title"): b for b in map(lambda x: _resolve(x, root_old), _branches(old))}
+    new_objects = {b.get("title"): b for b in map(lambda x: _resolve(x, root_new), _branches(new))}
+    if len(old_objects) > 1 or len(new_objects) > 1:
+        for title, branch in old_objects.items():
+            if title and title in new_objects:
+                problems.extend(
+                    _compare(branch, new_objects[title], f"{path}<{title}>.", roots, seen)
+                )
+            elif title and branch.get("type") == "object":
+                problems.append(f"{path}<{title}>: alternative removed")
     return problems
+
+
+def breaking_changes(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
+    """Changes from ``old`` to ``new`` that break compatibility within one schema version.
+
+    Breaking, at any depth (nested contracts, array items, optional and union alternatives): a
+    property removed, a property newly required, accepted types or values narrowed, a pattern
+    changed, a length or range tightened, extra properties newly forbidden. Adding an optional
+    property or accepting more values is compatible.
+    """
+    return _compare(old, new, "", (old, new), set())
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -128,9 +174,19 @@ def main(argv: list[str] | None = None) -> int:
     stale: list[str] = []
     for name, model in EXPORTED.items():
         path = export_path(name, model)
-        text = render(json_schema(model))
+        schema = json_schema(model)
+        text = render(schema)
         if path.is_file() and path.read_text() == text:
             continue
+        if path.is_file():
+            problems = breaking_changes(json.loads(path.read_text()), schema)
+            if problems:
+                print(
+                    f"{model.__name__} would break the published {path.name}: {problems}; "
+                    "bump its schema_version instead",
+                    file=sys.stderr,
+                )
+                return 2
         stale.append(path.name)
         if not check:
             path.write_text(text)

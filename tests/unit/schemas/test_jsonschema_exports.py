@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import json
-from typing import Literal
+from typing import Annotated, Literal
 
 import pytest
+from pydantic import Field
 
 from schemas.base import Contract
 from schemas.export import EXPORTED, breaking_changes, export_path, json_schema, render
@@ -86,3 +87,39 @@ def test_requiring_a_new_field_breaks() -> None:
 def test_narrowing_accepted_values_breaks() -> None:
     problems = breaking_changes(json_schema(_V1), json_schema(_Narrowed))
     assert problems == ["kind: no longer accepts ['value:b']"]
+
+
+class _Inner(Contract):
+    code: str
+    label: str | None = None
+
+
+class _InnerWithoutLabel(Contract):
+    code: str
+
+
+class _InnerStricter(Contract):
+    code: Annotated[str, Field(pattern=r"^[A-Z]{2}$")]
+    label: str | None = None
+
+
+class _Outer(Contract):
+    schema_version: Literal[1] = 1
+    items: tuple[_Inner, ...] = ()
+    maybe: _Inner | None = None
+
+
+def _outer(inner: type[Contract]) -> type[Contract]:
+    class Outer(Contract):
+        schema_version: Literal[1] = 1
+        items: tuple[inner, ...] = ()  # type: ignore[valid-type]
+        maybe: inner | None = None  # type: ignore[valid-type]
+
+    return Outer
+
+
+def test_changes_inside_array_items_and_optional_models_are_found() -> None:
+    removed = breaking_changes(json_schema(_Outer), json_schema(_outer(_InnerWithoutLabel)))
+    assert "items.[].label: removed" in removed
+    tightened = breaking_changes(json_schema(_Outer), json_schema(_outer(_InnerStricter)))
+    assert any("code: pattern changed" in p for p in tightened)
