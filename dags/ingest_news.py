@@ -1,0 +1,133 @@
+"""
+### ingest_news
+
+Fetches every **enabled** source of the catalogue (one mapped task per source, limited by the
+`ingest_fetch` pool), normalizes and de-duplicates what was fetched, and publishes the newly
+accepted articles to `news.articles.v1` (keyed by article id, idempotent producer).
+
+* Catalogue: the `catalogue` param, else the Airflow Variable `newswire_ingest_catalogue`, else
+  `NEWSWIRE_INGEST_CATALOGUE_PATH`, else the repository's default catalogue.
+* State (seen articles, ETags, robots cache, per-run files): `NEWSWIRE_INGEST_STATE_DIR`.
+* Tasks hand each other file paths through XCom, never article bodies.
+* Re-running a data interval publishes nothing new (conditional GET, stable ids, dedup state).
+* `extract_events` (param, default off) runs event extraction over the accepted articles and
+  publishes to `news.events.v1`: the seam for the extraction issue.
+
+This file only wires tasks: newswire modules are imported inside the task bodies.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from airflow.sdk import Param, dag, task
+
+DAG_ID = "ingest_news"
+OWNER = "newswire-ingest"
+FETCH_POOL = "ingest_fetch"
+FETCH_POOL_SLOTS = 4
+CATALOGUE_VARIABLE = "newswire_ingest_catalogue"
+DEFAULT_CATALOGUE = (
+    Path(__file__).resolve().parents[1] / "newswire/ingest/catalogues/public-news.yaml"
+)
+
+DEFAULT_ARGS: dict[str, Any] = {
+    "owner": OWNER,
+    "retries": 2,
+    "retry_delay": timedelta(seconds=30),
+    "retry_exponential_backoff": True,
+    "max_retry_delay": timedelta(minutes=10),
+    "execution_timeout": timedelta(minutes=20),
+}
+
+
+def _settings() -> Any:
+    from newswire.ingest.settings import IngestSettings
+
+    return IngestSettings()
+
+
+def _run_id() -> str:
+    from airflow.sdk import get_current_context
+
+    return str(get_current_context()["run_id"])
+
+
+@dag(
+    dag_id=DAG_ID,
+    schedule="@hourly",
+    start_date=datetime(2024, 1, 1),
+    catchup=False,
+    max_active_runs=1,
+    tags=["newswire", "ingest"],
+    default_args=DEFAULT_ARGS,
+    doc_md=__doc__,
+    params={
+        "catalogue": Param(None, type=["null", "string"], description="Catalogue YAML path."),
+        "extract_events": Param(False, type="boolean", description="Run event extraction."),
+    },
+)
+def ingest_news() -> None:
+    """Fetch -> normalize + dedup -> publish (-> extract events)."""
+
+    @task(execution_timeout=timedelta(minutes=2))
+    def list_sources(params: dict[str, Any] | None = None) -> list[dict[str, str]]:
+        """The enabled sources of the catalogue, one mapping entry each."""
+        from airflow.sdk import Variable
+
+        from newswire.ingest.pipeline import enabled_source_ids, prune_runs
+
+        settings = _settings()
+        prune_runs(settings, keep_run=_run_id())
+        chosen = (params or {}).get("catalogue") or Variable.get(CATALOGUE_VARIABLE, default=None)
+        catalogue = Path(chosen or settings.catalogue_path or DEFAULT_CATALOGUE)
+        return [
+            {"source_id": source_id, "catalogue": str(catalogue)}
+            for source_id in enabled_source_ids(catalogue)
+        ]
+
+    @task(pool=FETCH_POOL, execution_timeout=timedelta(minutes=15))
+    def fetch(source_id: str, catalogue: str) -> str:
+        """Fetch one source; returns the path of its FetchedDocument references."""
+        from newswire.ingest.pipeline import fetch_source
+
+        outcome = fetch_source(source_id, Path(catalogue), run_id=_run_id(), settings=_settings())
+        return outcome.path
+
+    @task(execution_timeout=timedelta(minutes=20))
+    def normalize(fetched_path: str) -> str:
+        """Normalize and de-duplicate one source; returns the path of its accepted articles."""
+        from newswire.ingest.pipeline import normalize_source
+
+        return normalize_source(fetched_path, run_id=_run_id(), settings=_settings()).path
+
+    @task(execution_timeout=timedelta(minutes=10))
+    def publish(accepted_paths: list[str]) -> int:
+        """Publish the accepted articles of every source to news.articles.v1."""
+        from newswire.ingest.pipeline import publish_articles
+
+        return publish_articles(list(accepted_paths), settings=_settings())
+
+    @task(execution_timeout=timedelta(minutes=30))
+    def extract_events(accepted_paths: list[str], params: dict[str, Any] | None = None) -> int:
+        """Extract events from the accepted articles and publish them to news.events.v1."""
+        from airflow.exceptions import AirflowSkipException
+
+        from newswire.ingest.pipeline import extract_and_publish_events
+
+        if not (params or {}).get("extract_events"):
+            raise AirflowSkipException("event extraction is off (param extract_events)")
+        return extract_and_publish_events(list(accepted_paths))
+
+    sources = list_sources()
+    fetched = fetch.expand_kwargs(sources)
+    # XComArg stands in for the list of paths at run time.
+    accepted: Any = normalize.expand(fetched_path=fetched)
+    published = publish(accepted)
+    events = extract_events(accepted)
+    published >> events
+
+
+ingest_news()

@@ -1,0 +1,271 @@
+"""A loopback news site for the DAG tests, an Airflow home with sqlite, and a Kafka read-back.
+
+The site serves the fixture pages of ``tests/fixtures/ingest/pages`` plus an RSS feed, an Atom
+feed, a sitemap, a listing page and a paged JSON API generated here, with ETags so that a second
+pass gets ``304 Not Modified``. Every body is written by us; nothing is fetched from outside.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import subprocess
+import sys
+import threading
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+from kafka import KafkaConsumer, TopicPartition
+
+from newswire.settings import KafkaSettings
+from newswire.transport.kafka import ensure_topics
+from schemas.articles import NormalizedArticle
+from schemas.topics import ARTICLES
+
+REPO = Path(__file__).resolve().parents[3]
+PAGES = REPO / "tests" / "fixtures" / "ingest" / "pages"
+AIRFLOW = Path(sys.executable).with_name("airflow")
+FETCH_POOL = "ingest_fetch"
+
+
+def _rss(base: str) -> str:
+    return f"""<?xml version="1.0" encoding="utf-8"?>
+<rss version="2.0"><channel><title>Coastal Ledger</title><link>{base}/</link>
+<description>Local news</description>
+<item><title>Harbor bridge reopens after two-year repair</title>
+<link>{base}/pages/harbor-bridge.html?utm_source=rss</link>
+<guid>{base}/pages/harbor-bridge.html</guid>
+<pubDate>Tue, 14 May 2024 04:30:00 GMT</pubDate>
+<description>The Harbor Street bridge reopened on Tuesday.</description></item>
+</channel></rss>"""
+
+
+def _atom(base: str) -> str:
+    return f"""<?xml version="1.0" encoding="utf-8"?>
+<feed xmlns="http://www.w3.org/2005/Atom"><title>Daily Meridian</title>
+<id>{base}/feed.atom</id><updated>2023-09-04T11:15:00Z</updated>
+<entry><title>Grain export talks resume in Istanbul</title>
+<link href="{base}/pages/wire-grain-deal.html"/><id>{base}/pages/wire-grain-deal.html</id>
+<updated>2023-09-04T11:15:00Z</updated><published>2023-09-04T11:15:00Z</published>
+<summary>Negotiators resumed talks on Black Sea grain shipments.</summary></entry>
+</feed>"""
+
+
+def _sitemap(base: str) -> str:
+    return f"""<?xml version="1.0" encoding="UTF-8"?>
+<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"
+        xmlns:news="http://www.google.com/schemas/sitemap-news/0.9">
+<url><loc>{base}/pages/council-budget.html</loc>
+<news:news><news:publication><news:name>Valley Post</news:name><news:language>en</news:language></news:publication>
+<news:publication_date>2024-02-29T20:00:00Z</news:publication_date>
+<news:title>Council approves budget with cuts to libraries</news:title></news:news></url>
+</urlset>"""
+
+
+def _listing(base: str) -> str:
+    return f"""<!DOCTYPE html><html><head><title>Transport news</title></head><body>
+<nav><a href="{base}/">Home</a> <a href="{base}/about">About</a></nav>
+<h1>Transport</h1><ul class="stories">
+<li><a href="{base}/pages/rail-strike.html">Rail workers call off weekend strike after late pay offer</a></li>
+</ul></body></html>"""
+
+
+API_ITEMS = [
+    {
+        "url": "/api-stories/ferry-timetable",
+        "title": "Ferry timetable extended for the summer season",
+        "text": (
+            "The island ferry will run two extra crossings every day from June until the end of "
+            "September, the operator announced on Monday. The first departure will leave the "
+            "harbour at six in the morning, an hour earlier than this year, to serve commuters "
+            "and early visitors. The operator said bookings for July were already higher than "
+            "last year and that a second vessel would be chartered for the busiest weekends."
+        ),
+        "published_at": "2024-05-20T07:00:00Z",
+    }
+]
+
+
+def _api(query: dict[str, list[str]], base: str) -> str:
+    page = int(query.get("page", ["1"])[0])
+    items = [{**item, "url": base + item["url"]} for item in API_ITEMS] if page == 1 else []
+    return json.dumps({"items": items, "page": page})
+
+
+@dataclass
+class NewsSite:
+    """The running loopback site and what it served."""
+
+    base_url: str
+    requests: Counter[str] = field(default_factory=Counter)
+    full_bodies: Counter[str] = field(default_factory=Counter)
+
+
+def _make_handler(site: NewsSite) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        def log_message(self, format: str, *args: object) -> None:
+            """Quiet: the tests count requests instead."""
+
+        def do_GET(self) -> None:
+            parts = urlsplit(self.path)
+            site.requests[parts.path] += 1
+            found = self._route(parts.path, parse_qs(parts.query))
+            if found is None:
+                self.send_error(404)
+                return
+            body, content_type = found
+            etag = '"' + hashlib.sha256(body).hexdigest()[:16] + '"'
+            if self.headers.get("If-None-Match") == etag:
+                self.send_response(304)
+                self.send_header("ETag", etag)
+                self.end_headers()
+                return
+            site.full_bodies[parts.path] += 1
+            self.send_response(200)
+            self.send_header("Content-Type", content_type)
+            self.send_header("Content-Length", str(len(body)))
+            self.send_header("ETag", etag)
+            self.end_headers()
+            self.wfile.write(body)
+
+        def _route(self, path: str, query: dict[str, list[str]]) -> tuple[bytes, str] | None:
+            base = site.base_url
+            if path == "/robots.txt":
+                return b"User-agent: *\nAllow: /\n", "text/plain"
+            if path.startswith("/pages/") and path.endswith(".html"):
+                page = PAGES / Path(path).name
+                if page.is_file():
+                    charset = "windows-1252" if page.name == "council-budget.html" else "utf-8"
+                    return page.read_bytes(), f"text/html; charset={charset}"
+                return None
+            generated = {
+                "/feed.rss": (_rss, "application/rss+xml; charset=utf-8"),
+                "/feed.atom": (_atom, "application/atom+xml; charset=utf-8"),
+                "/sitemap.xml": (_sitemap, "application/xml; charset=utf-8"),
+                "/transport": (_listing, "text/html; charset=utf-8"),
+            }
+            if path in generated:
+                render, content_type = generated[path]
+                return render(base).encode("utf-8"), content_type
+            if path == "/api/news":
+                return _api(query, base).encode("utf-8"), "application/json"
+            return None
+
+    return Handler
+
+
+@pytest.fixture(scope="session")
+def news_site() -> Iterator[NewsSite]:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _make_handler(NewsSite("")))
+    site = NewsSite(f"http://127.0.0.1:{server.server_address[1]}")
+    server.RequestHandlerClass = _make_handler(site)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield site
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@dataclass(frozen=True)
+class AirflowHome:
+    """A migrated Airflow home (sqlite) whose DAG folder is the repository's ``dags/``."""
+
+    path: Path
+    env: dict[str, str]
+
+    def run(
+        self, *args: str, extra_env: dict[str, str] | None = None, timeout: float = 600
+    ) -> subprocess.CompletedProcess[str]:
+        """Run an ``airflow`` CLI command in this home."""
+        return subprocess.run(
+            [str(AIRFLOW), *args],
+            env={**self.env, **(extra_env or {})},
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            check=False,
+        )
+
+
+@pytest.fixture(scope="session")
+def airflow_home(
+    tmp_path_factory: pytest.TempPathFactory, kafka_settings: KafkaSettings
+) -> AirflowHome:
+    home = tmp_path_factory.mktemp("airflow-home")
+    env = dict(os.environ)
+    env.update(
+        {
+            "AIRFLOW_HOME": str(home),
+            "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
+            "AIRFLOW__CORE__DAGS_FOLDER": str(REPO / "dags"),
+            "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{home / 'airflow.db'}",
+            "AIRFLOW__CORE__EXECUTOR": "LocalExecutor",
+            "AIRFLOW__LOGGING__LOGGING_LEVEL": "INFO",
+            "NEWSWIRE_KAFKA_BOOTSTRAP_SERVERS": kafka_settings.bootstrap_servers,
+            "PYTHONWARNINGS": "ignore",
+        }
+    )
+    airflow = AirflowHome(home, env)
+    migrated = airflow.run("db", "migrate")
+    assert migrated.returncode == 0, migrated.stderr[-3000:]
+    pool = airflow.run("pools", "set", FETCH_POOL, "4", "concurrent source fetches")
+    assert pool.returncode == 0, pool.stderr[-3000:]
+    return airflow
+
+
+class ArticlesTail:
+    """Reads what was appended to ``news.articles.v1`` after :meth:`mark`."""
+
+    def __init__(self, settings: KafkaSettings) -> None:
+        ensure_topics(settings, [ARTICLES])
+        self._consumer = KafkaConsumer(**settings.client_options(), enable_auto_commit=False)
+        partitions = self._consumer.partitions_for_topic(ARTICLES.name) or set()
+        self._partitions = [TopicPartition(ARTICLES.name, p) for p in sorted(partitions)]
+        self._consumer.assign(self._partitions)
+        self.mark()
+
+    def mark(self) -> None:
+        """Remember the current end of every partition."""
+        self._start = dict(self._consumer.end_offsets(self._partitions))
+
+    def appended(self) -> list[NormalizedArticle]:
+        """Every article record appended since :meth:`mark`."""
+        end = self._consumer.end_offsets(self._partitions)
+        found: list[NormalizedArticle] = []
+        for partition in self._partitions:
+            if end[partition] <= self._start[partition]:
+                continue
+            # One partition at a time: other tests' traffic on the topic cannot starve the read.
+            self._consumer.assign([partition])
+            self._consumer.seek(partition, self._start[partition])
+            empty_polls = 0
+            while self._consumer.position(partition) < end[partition] and empty_polls < 10:
+                batch = self._consumer.poll(timeout_ms=1000, max_records=500)
+                empty_polls = 0 if batch else empty_polls + 1
+                for message in batch.get(partition, []):
+                    if message.offset < end[partition]:
+                        article = NormalizedArticle.model_validate_json(message.value)
+                        assert message.key.decode("utf-8") == article.id
+                        found.append(article)
+        self._consumer.assign(self._partitions)
+        return found
+
+    def close(self) -> None:
+        self._consumer.close()
+
+
+@pytest.fixture
+def articles_tail(kafka_settings: KafkaSettings) -> Iterator[ArticlesTail]:
+    tail = ArticlesTail(kafka_settings)
+    try:
+        yield tail
+    finally:
+        tail.close()

@@ -1,0 +1,152 @@
+"""``newswire ingest`` over a catalogue of every source kind served on loopback.
+
+With ``--output`` no Kafka is needed; a second pass over unchanged sources downloads no page body
+again and outputs nothing. Without ``--output`` the articles go to the real Kafka broker.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections import Counter
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, Protocol
+
+import pytest
+import typer
+import yaml
+from typer.testing import CliRunner
+
+from newswire.ingest.commands import ingest_command
+from schemas.articles import NormalizedArticle, PublishedAtSource, TextMethod
+
+
+class Site(Protocol):
+    base_url: str
+    requests: Counter[str]
+    full_bodies: Counter[str]
+
+
+class Tail(Protocol):
+    def mark(self) -> None: ...
+
+    def appended(self) -> list[tuple[str, NormalizedArticle]]: ...
+
+
+def _app() -> typer.Typer:
+    app = typer.Typer()
+    app.command("ingest")(ingest_command)
+
+    @app.command("noop")
+    def noop() -> None:
+        """Keeps typer in multi-command mode, as in the real CLI."""
+
+    return app
+
+
+def _catalogue(path: Path, base: str, seeds_dir: Path, suffix: str) -> dict[str, str]:
+    ids = {
+        kind: f"cli-{kind}-{suffix}" for kind in ("rss", "atom", "sitemap", "html", "json", "drop")
+    }
+    sources: list[dict[str, Any]] = [
+        {"id": ids["rss"], "kind": "rss", "url": f"{base}/feed.rss"},
+        {"id": ids["atom"], "kind": "atom", "url": f"{base}/feed.atom"},
+        {"id": ids["sitemap"], "kind": "sitemap", "url": f"{base}/sitemap.xml"},
+        {
+            "id": ids["html"],
+            "kind": "html",
+            "url": f"{base}/transport",
+            "html": {"follow_links": True, "link_pattern": "/pages/"},
+        },
+        {
+            "id": ids["json"],
+            "kind": "json",
+            "url": f"{base}/api/news",
+            "json": {
+                "fields": {"items": "items", "text": "text"},
+                "pagination": {"type": "page", "page_param": "page", "max_pages": 3},
+            },
+        },
+        {"id": ids["drop"], "kind": "filedrop", "path": str(seeds_dir)},
+        {"id": f"cli-broken-{suffix}", "kind": "rss", "url": f"{base}/no-such-feed.rss"},
+    ]
+    for source in sources:
+        source["allow_private_network"] = True
+        source["rate_limit_per_second"] = 50.0
+    path.write_text(yaml.safe_dump({"sources": sources}), encoding="utf-8")
+    return ids
+
+
+def _lines(path: Path) -> list[NormalizedArticle]:
+    return [
+        NormalizedArticle.model_validate_json(line)
+        for line in path.read_text(encoding="utf-8").splitlines()
+        if line.strip()
+    ]
+
+
+def test_second_pass_over_unchanged_sources_fetches_no_page_and_outputs_nothing(
+    news_site: Site,
+    seeds_dir: Path,
+    tmp_path: Path,
+    unique_suffix: str,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    catalogue = tmp_path / "catalogue.yaml"
+    ids = _catalogue(catalogue, news_site.base_url, seeds_dir, unique_suffix)
+    state = tmp_path / "state"
+    first_out = tmp_path / "first.jsonl"
+    args = ["ingest", "--sources", str(catalogue), "--state-dir", str(state)]
+
+    first = CliRunner().invoke(_app(), [*args, "--output", str(first_out)])
+
+    assert first.exit_code == 0, first.output
+    articles = _lines(first_out)
+    by_source = Counter(a.source_id for a in articles)
+    assert by_source == {
+        ids["rss"]: 1,
+        ids["atom"]: 1,
+        ids["sitemap"]: 1,
+        ids["html"]: 1,
+        ids["json"]: 1,
+        ids["drop"]: len(list(seeds_dir.iterdir())),
+    }
+    by_id = {a.source_id: a for a in articles}
+    assert by_id[ids["json"]].text_method == TextMethod.API_FIELD
+    assert by_id[ids["sitemap"]].title == "Council approves budget with cuts to libraries"
+    assert by_id[ids["rss"]].published_at_source == PublishedAtSource.FEED
+    # The broken source is logged and counted; the pass went on with the others.
+    assert "1 fetch error(s)" in first.stderr
+    assert any(
+        "no-such-feed.rss" in r.getMessage() and r.levelno == logging.ERROR for r in caplog.records
+    )
+    pages_once = {p: n for p, n in news_site.full_bodies.items() if p.startswith("/pages/")}
+
+    second_out = tmp_path / "second.jsonl"
+    second = CliRunner().invoke(_app(), [*args, "--output", str(second_out)])
+
+    assert second.exit_code == 0, second.output
+    assert _lines(second_out) == []
+    assert {p: n for p, n in news_site.full_bodies.items() if p.startswith("/pages/")} == pages_once
+
+
+@pytest.mark.integration
+def test_without_output_the_pass_publishes_to_kafka(
+    news_site: Site,
+    seeds_dir: Path,
+    tmp_path: Path,
+    unique_suffix: str,
+    articles_tail: Callable[[], Tail],
+) -> None:
+    catalogue = tmp_path / "catalogue.yaml"
+    ids = _catalogue(catalogue, news_site.base_url, seeds_dir, "k" + unique_suffix)
+    tail = articles_tail()
+    result = CliRunner().invoke(
+        _app(), ["ingest", "--sources", str(catalogue), "--state-dir", str(tmp_path / "state")]
+    )
+    assert result.exit_code == 0, result.output
+    published = [a for _, a in tail.appended() if a.source_id in ids.values()]
+    assert Counter(a.source_id for a in published)[ids["drop"]] == len(list(seeds_dir.iterdir()))
+    assert {a.source_id for a in published} == set(ids.values())
+    assert json.loads(published[0].model_dump_json())["schema_version"] == 1
