@@ -2,16 +2,18 @@
 ### ingest_news
 
 Fetches every **enabled** source of the catalogue (one mapped task per source, limited by the
-`ingest_fetch` pool), normalizes and de-duplicates what was fetched, and publishes the newly
-accepted articles to `news.articles.v1` (keyed by article id, idempotent producer).
+`ingest_fetch` pool), normalizes and de-duplicates what was fetched, publishes the newly accepted
+articles to `news.articles.v1` (keyed by article id, idempotent producer), then extracts their
+events and publishes them to `news.events.v1` (keyed by event id). Every step is mapped per
+source, so a source that fails after its retries never holds back the others.
 
 * Catalogue: the `catalogue` param, else the Airflow Variable `newswire_ingest_catalogue`, else
   `NEWSWIRE_INGEST_CATALOGUE_PATH`, else the repository's default catalogue.
 * State (seen articles, ETags, robots cache, per-run files): `NEWSWIRE_INGEST_STATE_DIR`.
 * Tasks hand each other file paths through XCom, never article bodies.
 * Re-running a data interval publishes nothing new (conditional GET, stable ids, dedup state).
-* `extract_events` (param, default off) runs event extraction over the accepted articles and
-  publishes to `news.events.v1`: the seam for the extraction issue.
+* `extract_events` (param, default on) runs event extraction (spaCy, model loaded once per task
+  process) over the accepted articles; turn it off to ingest only.
 
 This file only wires tasks: newswire modules are imported inside the task bodies.
 """
@@ -66,7 +68,7 @@ def _run_id() -> str:
     doc_md=__doc__,
     params={
         "catalogue": Param(None, type=["null", "string"], description="Catalogue YAML path."),
-        "extract_events": Param(False, type="boolean", description="Run event extraction."),
+        "extract_events": Param(True, type="boolean", description="Run event extraction."),
     },
 )
 def ingest_news() -> None:
@@ -104,30 +106,30 @@ def ingest_news() -> None:
         return normalize_source(fetched_path, run_id=_run_id(), settings=_settings()).path
 
     @task(execution_timeout=timedelta(minutes=10))
-    def publish(accepted_paths: list[str]) -> int:
-        """Publish the accepted articles of every source to news.articles.v1."""
+    def publish(accepted_path: str) -> str:
+        """Publish one source's accepted articles to news.articles.v1; passes the path on."""
         from newswire.ingest.pipeline import publish_articles
 
-        return publish_articles(list(accepted_paths), settings=_settings())
+        publish_articles([accepted_path], settings=_settings())
+        return accepted_path
 
     @task(execution_timeout=timedelta(minutes=30))
-    def extract_events(accepted_paths: list[str], params: dict[str, Any] | None = None) -> int:
-        """Extract events from the accepted articles and publish them to news.events.v1."""
+    def extract_events(accepted_path: str, params: dict[str, Any] | None = None) -> int:
+        """Extract one source's events and publish them to news.events.v1."""
         from airflow.exceptions import AirflowSkipException
 
         from newswire.ingest.pipeline import extract_and_publish_events
 
-        if not (params or {}).get("extract_events"):
+        if not (params or {}).get("extract_events", True):
             raise AirflowSkipException("event extraction is off (param extract_events)")
-        return extract_and_publish_events(list(accepted_paths))
+        return extract_and_publish_events([accepted_path])
 
     sources = list_sources()
     fetched = fetch.expand_kwargs(sources)
-    # XComArg stands in for the list of paths at run time.
+    # XComArgs stand in for the per-source paths at run time.
     accepted: Any = normalize.expand(fetched_path=fetched)
-    published = publish(accepted)
-    events = extract_events(accepted)
-    published >> events
+    published: Any = publish.expand(accepted_path=accepted)
+    extract_events.expand(accepted_path=published)
 
 
 ingest_news()

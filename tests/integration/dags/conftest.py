@@ -18,6 +18,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -25,8 +26,7 @@ from kafka import KafkaConsumer, TopicPartition
 
 from newswire.settings import KafkaSettings
 from newswire.transport.kafka import ensure_topics
-from schemas.articles import NormalizedArticle
-from schemas.topics import ARTICLES
+from schemas.topics import ARTICLES, EVENTS, TopicSpec
 
 REPO = Path(__file__).resolve().parents[3]
 PAGES = REPO / "tests" / "fixtures" / "ingest" / "pages"
@@ -221,14 +221,15 @@ def airflow_home(
     return airflow
 
 
-class ArticlesTail:
-    """Reads what was appended to ``news.articles.v1`` after :meth:`mark`."""
+class TopicTail:
+    """Reads what was appended to one catalogue topic after :meth:`mark`."""
 
-    def __init__(self, settings: KafkaSettings) -> None:
-        ensure_topics(settings, [ARTICLES])
+    def __init__(self, settings: KafkaSettings, spec: TopicSpec) -> None:
+        ensure_topics(settings, [spec])
+        self._spec = spec
         self._consumer = KafkaConsumer(**settings.client_options(), enable_auto_commit=False)
-        partitions = self._consumer.partitions_for_topic(ARTICLES.name) or set()
-        self._partitions = [TopicPartition(ARTICLES.name, p) for p in sorted(partitions)]
+        partitions = self._consumer.partitions_for_topic(spec.name) or set()
+        self._partitions = [TopicPartition(spec.name, p) for p in sorted(partitions)]
         self._consumer.assign(self._partitions)
         self.mark()
 
@@ -236,10 +237,10 @@ class ArticlesTail:
         """Remember the current end of every partition."""
         self._start = dict(self._consumer.end_offsets(self._partitions))
 
-    def appended(self) -> list[NormalizedArticle]:
-        """Every article record appended since :meth:`mark`."""
+    def appended(self) -> list[Any]:
+        """Every record appended since :meth:`mark`, validated, its key checked."""
         end = self._consumer.end_offsets(self._partitions)
-        found: list[NormalizedArticle] = []
+        found: list[Any] = []
         for partition in self._partitions:
             if end[partition] <= self._start[partition]:
                 continue
@@ -252,9 +253,9 @@ class ArticlesTail:
                 empty_polls = 0 if batch else empty_polls + 1
                 for message in batch.get(partition, []):
                     if message.offset < end[partition]:
-                        article = NormalizedArticle.model_validate_json(message.value)
-                        assert message.key.decode("utf-8") == article.id
-                        found.append(article)
+                        record = self._spec.model.model_validate_json(message.value)
+                        assert message.key.decode("utf-8") == self._spec.key_of(record)
+                        found.append(record)
         self._consumer.assign(self._partitions)
         return found
 
@@ -263,8 +264,17 @@ class ArticlesTail:
 
 
 @pytest.fixture
-def articles_tail(kafka_settings: KafkaSettings) -> Iterator[ArticlesTail]:
-    tail = ArticlesTail(kafka_settings)
+def articles_tail(kafka_settings: KafkaSettings) -> Iterator[TopicTail]:
+    tail = TopicTail(kafka_settings, ARTICLES)
+    try:
+        yield tail
+    finally:
+        tail.close()
+
+
+@pytest.fixture
+def events_tail(kafka_settings: KafkaSettings) -> Iterator[TopicTail]:
+    tail = TopicTail(kafka_settings, EVENTS)
     try:
         yield tail
     finally:

@@ -16,8 +16,6 @@ from typing import Any, Protocol
 import pytest
 import yaml
 
-from schemas.articles import NormalizedArticle
-
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
 KINDS = ("rss", "atom", "sitemap", "html", "json", "filedrop")
@@ -26,7 +24,7 @@ KINDS = ("rss", "atom", "sitemap", "html", "json", "filedrop")
 class Tail(Protocol):
     def mark(self) -> None: ...
 
-    def appended(self) -> list[NormalizedArticle]: ...
+    def appended(self) -> list[Any]: ...
 
 
 class Site(Protocol):
@@ -98,6 +96,7 @@ def test_every_source_kind_reaches_kafka_and_a_rerun_publishes_nothing(
     airflow_home: Airflow,
     news_site: Site,
     articles_tail: Tail,
+    events_tail: Tail,
     seeds_dir: Path,
     tmp_path: Path,
     unique_suffix: str,
@@ -132,11 +131,19 @@ def test_every_source_kind_reaches_kafka_and_a_rerun_publishes_nothing(
     }
     assert page_downloads and set(page_downloads.values()) == {1}
 
+    # Extraction ran in the DAG too: the seeds' events reached news.events.v1, keyed by event id.
+    our_ids = {article.id for article in ours}
+    events = [e for e in events_tail.appended() if e.article_id in our_ids]
+    assert {e.type.value for e in events} >= {"LEADER_CONTACT", "CONFIDENTIAL_LEAK"}
+    assert all(e.source_id == ids["filedrop"] for e in events)
+    events_tail.mark()
+
     # Re-run the same data interval (catalogue now given as the DAG param): conditional GET
     # everywhere, nothing new published.
     articles_tail.mark()
     _dags_test(airflow_home, "2024-06-01T00:00:00+00:00", state_dir, {"catalogue": str(catalogue)})
     assert [a for a in articles_tail.appended() if a.source_id in ids.values()] == []
+    assert [e for e in events_tail.appended() if e.article_id in our_ids] == []
     assert {
         path: n for path, n in news_site.full_bodies.items() if path.startswith("/pages/")
     } == page_downloads
