@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import logging
 import sys
+from pathlib import Path
 
 import typer
 from pydantic import ValidationError
 from rich.console import Console
 
+from consumers.alerter.commands import subscriptions_app
 from newswire.errors import NewswireError
+from newswire.extract.commands import eval_command, extract_command
+from newswire.ingest.commands import ingest_command, normalize_command
 
 app = typer.Typer(
     name="newswire",
@@ -21,6 +25,8 @@ stack_app = typer.Typer(
     help="The local Kafka + Elasticsearch stack (no Docker).", no_args_is_help=True
 )
 app.add_typer(stack_app, name="stack")
+consume_app = typer.Typer(help="Run a Kafka consumer service.", no_args_is_help=True)
+app.add_typer(consume_app, name="consume")
 
 err = Console(stderr=True)
 
@@ -153,3 +159,80 @@ def bootstrap_command(
         f"topics created: {len(report.topics_created)}; templates: {', '.join(report.templates)}; "
         f"kibana objects: {report.kibana_objects}"
     )
+
+
+# -- ingestion and extraction (their modules import nothing heavy at the top) ------------------
+app.command("normalize")(normalize_command)
+app.command("ingest")(ingest_command)
+app.command("extract")(extract_command)
+app.command("eval")(eval_command)
+
+
+# -- transport, search and consumers: thin wrappers that import their clients only when run ---
+@app.command("publish")
+def publish(
+    topic: str = typer.Option(
+        ..., "--topic", help="A topic of the catalogue, e.g. news.events.v1."
+    ),
+    file: Path = typer.Argument(..., help="A JSONL file: one contract record per line."),
+) -> None:
+    """Validate each line of FILE against TOPIC's contract and produce the valid ones."""
+    from newswire.transport.replay import publish_command
+
+    publish_command(topic=topic, file=file)
+
+
+@app.command("search")
+def search(
+    query: str = typer.Argument("", help="Words to find in evidence, titles and actor names."),
+    event_type: str | None = typer.Option(
+        None, "--type", help="An event type, e.g. LEADER_CONTACT."
+    ),
+    actor: str | None = typer.Option(None, "--actor", help="An actor name or Wikidata id."),
+    modality: str | None = typer.Option(None, "--modality", help="asserted, negated, ..."),
+    since: str | None = typer.Option(None, "--since", help="Only the last 7d, 24h, 30m, 2w."),
+    json_output: bool = typer.Option(False, "--json", help="Print JSON instead of a table."),
+) -> None:
+    """Search events through the news-events alias; print a table (or JSON) with highlights."""
+    from newswire.search.command import search_command
+
+    search_command(
+        query=query,
+        type=event_type,
+        actor=actor,
+        modality=modality,
+        since=since,
+        json_output=json_output,
+    )
+
+
+@consume_app.command("indexer")
+def consume_indexer(
+    until_idle: float | None = typer.Option(
+        None, "--until-idle", help="Exit 0 once no record arrived for this many seconds."
+    ),
+) -> None:
+    """Index news.articles.v1 and news.events.v1 into Elasticsearch."""
+    from consumers.indexer.service import main as run
+
+    raise typer.Exit(run(until_idle))
+
+
+@consume_app.command("alerter")
+def consume_alerter(
+    subscriptions: Path | None = typer.Option(
+        None, "--subscriptions", help="Subscriptions file (default: the shipped one)."
+    ),
+    until_idle: float | None = typer.Option(
+        None, "--until-idle", help="Exit 0 once no event arrived for this many seconds."
+    ),
+) -> None:
+    """Notify subscribers once per new development."""
+    from consumers.alerter.service import main as run
+
+    raise typer.Exit(run(subscriptions, until_idle))
+
+
+app.add_typer(
+    subscriptions_app, name="subscriptions", help="List, add, remove and test subscriptions."
+)

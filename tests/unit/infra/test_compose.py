@@ -143,4 +143,13 @@ def test_commands_are_real_newswire_subcommands(services: dict[str, Any]) -> Non
     for name in ("bootstrap", "indexer", "alerter"):
         command = services[name]["command"]
         assert command[0] == "newswire"
-        assert command[1] in cli.commands, f"{name}: `newswire {command[1]}` does not exist"  # type: ignore[attr-defined]
+        node: Any = cli
+        for word in [w for w in command[1:] if not w.startswith("-")][:2]:
+            if not hasattr(node, "commands"):  # a leaf command: the rest are values
+                break
+            assert word in node.commands, f"{name}: `newswire ... {word}` does not exist"
+            node = node.commands[word]
+        options = {opt for param in node.params for opt in getattr(param, "opts", [])}
+        for word in command[1:]:
+            if word.startswith("--"):
+                assert word in options, f"{name}: option {word} does not exist"

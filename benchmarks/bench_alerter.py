@@ -1,0 +1,260 @@
+"""Alerter latency and throughput on the local stack, against a bare HTTP POST baseline.
+
+A local webhook receiver (stdlib, 127.0.0.1) records when each notification arrives. In the same
+run:
+
+- baseline: a bare loop of HTTP POSTs (httpx, keep-alive) to the same receiver: per-request
+  latency and requests/s, the floor any webhook delivery pays;
+- latency: events produced to a fresh Kafka topic one at a time at a steady rate, each a new
+  development; the time from just before the produce call to the receiver getting the webhook
+  (Kafka, consumer poll, Elasticsearch mget + outbox + developments, delivery worker, HTTP);
+- throughput: a burst of events produced at once; alerts/s from the first produce to the last
+  webhook received.
+
+The alerter runs in this process (the real runtime, Kafka and Elasticsearch), with its own topic,
+consumer group and indices, deleted at the end. Goal: p95 latency <= 1 s.
+
+Run: ``.venv/bin/python benchmarks/bench_alerter.py [--latency-events N] [--rate R] [--burst M]``
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import tempfile
+import threading
+import time
+import uuid
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import httpx
+import yaml
+from elasticsearch import Elasticsearch
+from kafka import KafkaAdminClient
+from kafka.admin import NewTopic
+from pydantic import SecretStr
+
+from consumers.alerter.service import events_topic, run_alerter
+from consumers.alerter.settings import AlerterSettings
+from consumers.runtime import ConsumerRuntime
+from newswire.settings import ElasticsearchSettings, KafkaSettings
+from newswire.transport.kafka import RecordPublisher
+from schemas.base import stable_id
+from schemas.events import Event
+
+
+class Receiver:
+    """Records the arrival time of each webhook, by the event id in its body."""
+
+    def __init__(self) -> None:
+        self.arrivals: dict[str, float] = {}
+        self.lock = threading.Lock()
+        self.count = threading.Condition(self.lock)
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def do_POST(self) -> None:
+                body = self.rfile.read(int(self.headers["Content-Length"]))
+                now = time.perf_counter()
+                event_id = json.loads(body).get("event", {}).get("event_id", "")
+                with receiver.count:
+                    receiver.arrivals.setdefault(event_id, now)
+                    receiver.count.notify_all()
+                self.send_response(200)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def log_message(self, format: str, *args: Any) -> None:
+                return
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hook"
+
+    def wait_for(self, event_ids: list[str], timeout: float) -> bool:
+        deadline = time.monotonic() + timeout
+        with self.count:
+            while not all(e in self.arrivals for e in event_ids):
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    return False
+                self.count.wait(remaining)
+        return True
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    index = min(len(ordered) - 1, max(0, round(q * (len(ordered) - 1))))
+    return ordered[index]
+
+
+def make_event(run: str, i: int) -> Event:
+    """Event ``i``: a contact between Putin and a distinct actor, so a new development each."""
+    url = f"https://bench.example/{run}/{i}"
+    article_id = stable_id(url)
+    evidence = f"Vladimir Putin held a phone call with bench leader {i} on Monday."
+    return Event.model_validate_json(
+        json.dumps(
+            {
+                "event_id": stable_id(article_id, "call"),
+                "article_id": article_id,
+                "type": "LEADER_CONTACT",
+                "actors": [
+                    {"id": "Q7747", "name": "Vladimir Putin", "country": "RU"},
+                    {"id": f"newswire:bench-{run}-{i}", "name": f"Bench Leader {i}"},
+                ],
+                "modality": "asserted",
+                "event_date": "2024-03-18",
+                "evidence": evidence,
+                "evidence_start": 0,
+                "evidence_end": len(evidence),
+                "confidence": 0.9,
+                "source_id": "bench",
+                "article_url": url,
+            }
+        )
+    )
+
+
+def baseline(url: str, requests: int) -> tuple[list[float], float]:
+    body = json.dumps({"event": {"event_id": "baseline"}, "padding": "x" * 1500}).encode()
+    latencies = []
+    with httpx.Client(timeout=5) as client:
+        started = time.perf_counter()
+        for _ in range(requests):
+            t0 = time.perf_counter()
+            client.post(url, content=body, headers={"Content-Type": "application/json"})
+            latencies.append(time.perf_counter() - t0)
+        elapsed = time.perf_counter() - started
+    return latencies, requests / elapsed
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--latency-events", type=int, default=100)
+    parser.add_argument("--rate", type=float, default=10.0, help="events/s in the latency run")
+    parser.add_argument("--burst", type=int, default=300)
+    args = parser.parse_args()
+
+    run = uuid.uuid4().hex[:8]
+    kafka = KafkaSettings()
+    es_settings = ElasticsearchSettings()
+    settings = AlerterSettings(
+        kafka=kafka,
+        topic=f"bench.alerter.{run}",
+        group_id=f"bench-alerter-{run}",
+        developments_index=f"bench-alerter-developments-{run}",
+        outbox_index=f"bench-alerter-outbox-{run}",
+        poll_timeout_ms=100,
+        drain_timeout_seconds=30,
+        webhook_secret=SecretStr("bench-secret"),  # sign like production does
+    )
+    receiver = Receiver()
+    workdir = Path(tempfile.mkdtemp(prefix="bench-alerter-"))
+    subscriptions = workdir / "subscriptions.yaml"
+    subscriptions.write_text(
+        yaml.safe_dump(
+            {
+                "subscriptions": [
+                    {
+                        "id": "bench",
+                        "event_types": ["LEADER_CONTACT"],
+                        "actors_any": ["Vladimir Putin"],
+                        "channels": [
+                            {"type": "webhook", "url": receiver.url, "max_per_second": 10000}
+                        ],
+                    }
+                ]
+            }
+        )
+    )
+    admin = KafkaAdminClient(**kafka.client_options())
+    admin.create_topics([NewTopic(settings.topic, 3, 1), NewTopic(settings.topic + ".dlq", 1, 1)])
+    admin.close()
+
+    base_latencies, base_rate = baseline(receiver.url, 300)
+
+    runtimes: list[ConsumerRuntime[Event]] = []
+    exit_codes: list[int] = []
+    consumer = threading.Thread(
+        target=lambda: exit_codes.append(
+            run_alerter(
+                settings,
+                None,
+                subscriptions_file=subscriptions,
+                install_signal_handlers=False,
+                runtime_box=runtimes,
+            )
+        ),
+        daemon=True,
+    )
+    consumer.start()
+    spec = events_topic(settings)
+    try:
+        with RecordPublisher(kafka, linger_ms=0) as publisher:
+            # Warm up: the group joins and the first batch creates the indices' shards.
+            warm = make_event(run + "w", 0)
+            publisher.publish(spec, [warm])
+            if not receiver.wait_for([warm.event_id], 120):
+                raise SystemExit("the alerter did not deliver the warm-up event")
+
+            latencies: list[float] = []
+            interval = 1.0 / args.rate
+            for i in range(args.latency_events):
+                event = make_event(run + "l", i)
+                sent_at = time.perf_counter()
+                publisher.publish(spec, [event])
+                if not receiver.wait_for([event.event_id], 30):
+                    raise SystemExit(f"event {i} was not delivered within 30 s")
+                latencies.append(receiver.arrivals[event.event_id] - sent_at)
+                time.sleep(max(0.0, interval - (time.perf_counter() - sent_at)))
+
+            burst = [make_event(run + "b", i) for i in range(args.burst)]
+            started = time.perf_counter()
+            publisher.publish(spec, burst)
+            if not receiver.wait_for([e.event_id for e in burst], 300):
+                raise SystemExit("the burst was not delivered within 300 s")
+            last = max(receiver.arrivals[e.event_id] for e in burst)
+            alerts_per_s = args.burst / (last - started)
+    finally:
+        for runtime in runtimes:
+            runtime.stop()
+        consumer.join(60)
+        receiver.close()
+        client = Elasticsearch(**es_settings.client_options())  # type: ignore[arg-type]
+        for index in (settings.developments_index, settings.outbox_index):
+            client.options(ignore_status=404).indices.delete(index=index)
+        client.close()
+        admin = KafkaAdminClient(**kafka.client_options())
+        admin.delete_topics([settings.topic, settings.topic + ".dlq"])
+        admin.close()
+
+    b50, b95 = percentile(base_latencies, 0.5), percentile(base_latencies, 0.95)
+    p50, p95 = percentile(latencies, 0.5), percentile(latencies, 0.95)
+    print(
+        f"baseline bare POST: p50 {b50 * 1000:.1f} ms, p95 {b95 * 1000:.1f} ms, {base_rate:.0f} req/s"
+    )
+    print(
+        f"event produced -> webhook received ({len(latencies)} events at {args.rate:g}/s): "
+        f"p50 {p50 * 1000:.0f} ms, p95 {p95 * 1000:.0f} ms, mean {statistics.mean(latencies) * 1000:.0f} ms "
+        f"(goal p95 <= 1000 ms: {'met' if p95 <= 1.0 else 'NOT met'})"
+    )
+    print(f"  ratio to a bare POST: p50 x{p50 / b50:.0f}, p95 x{p95 / b95:.0f}")
+    print(
+        f"burst of {args.burst} events: {alerts_per_s:.0f} alerts/s sustained "
+        f"({alerts_per_s / base_rate:.2f} of the bare POST rate)"
+    )
+
+
+if __name__ == "__main__":
+    main()

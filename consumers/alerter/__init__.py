@@ -1,0 +1,1 @@
+"""The alerter: one notification per new development, delivered exactly once in effect."""

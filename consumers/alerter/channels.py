@@ -1,0 +1,258 @@
+"""Delivery channels: a registry from channel type to notifier class and its options model.
+
+A notifier sends one message (a notification or a digest) and raises :class:`DeliveryError`
+when it did not go through; every network call is bounded by the channel's timeout.
+"""
+
+from __future__ import annotations
+
+import logging
+import smtplib
+import ssl
+import time
+from abc import ABC, abstractmethod
+from email.message import EmailMessage
+from email.utils import formatdate
+from typing import Any, ClassVar, Generic, TypeVar
+
+import httpx
+from pydantic import SecretStr
+
+from consumers.alerter.errors import ChannelConfigError, DeliveryError
+from consumers.alerter.render import Message, email_content, slack_payload, webhook_body
+from consumers.alerter.settings import AlerterSettings, read_secret_env
+from consumers.alerter.signing import IDEMPOTENCY_HEADER, SIGNATURE_HEADER, sign
+from schemas.base import Contract
+from schemas.subscriptions import EmailChannel, SlackChannel, WebhookChannel
+
+log = logging.getLogger(__name__)
+
+OptionsT = TypeVar("OptionsT", bound=Contract)
+ChannelOptions = WebhookChannel | SlackChannel | EmailChannel
+
+
+class PermanentDeliveryError(DeliveryError):
+    """The receiver refused the message for good (e.g. HTTP 400): retrying cannot help."""
+
+
+class Notifier(ABC, Generic[OptionsT]):
+    """Sends messages through one configured channel."""
+
+    options_model: ClassVar[type[Contract]]
+
+    def __init__(self, options: OptionsT, settings: AlerterSettings) -> None:
+        self.options = options
+        self.settings = settings
+
+    @property
+    @abstractmethod
+    def destination(self) -> str:
+        """Where messages go; channels with the same destination share a queue and rate limit."""
+
+    @property
+    @abstractmethod
+    def max_per_second(self) -> float:
+        """The channel's rate limit."""
+
+    @abstractmethod
+    def send(self, message: Message, idempotency_key: str) -> None:
+        """Send one message, or raise :class:`DeliveryError`."""
+
+    def close(self) -> None:
+        """Release connections."""
+
+
+def _check_http_status(response: httpx.Response, what: str) -> None:
+    status = response.status_code
+    if 200 <= status < 300:
+        return
+    message = f"{what} answered HTTP {status}: {response.text[:200]}"
+    if 400 <= status < 500 and status not in (408, 409, 425, 429):
+        raise PermanentDeliveryError(message)
+    raise DeliveryError(message)
+
+
+class WebhookNotifier(Notifier[WebhookChannel]):
+    """A generic JSON webhook with an idempotency key and an HMAC-SHA256 signature."""
+
+    options_model = WebhookChannel
+
+    def __init__(self, options: WebhookChannel, settings: AlerterSettings) -> None:
+        super().__init__(options, settings)
+        secret: SecretStr | None = None
+        if options.secret_env:
+            secret = read_secret_env(options.secret_env)
+            if secret is None:
+                raise ChannelConfigError(
+                    f"webhook {options.url}: environment variable {options.secret_env} is not set"
+                )
+        self._secret = secret if secret is not None else settings.webhook_secret
+        if self._secret is None:
+            log.warning("webhook %s has no secret: its notifications are not signed", options.url)
+        self._client: httpx.Client | None = None
+
+    @property
+    def destination(self) -> str:
+        """Where this channel delivers."""
+        return f"webhook:{self.options.url}"
+
+    @property
+    def max_per_second(self) -> float:
+        """The channel's rate limit."""
+        return self.options.max_per_second
+
+    def send(self, message: Message, idempotency_key: str) -> None:
+        """Send one message, or raise :class:`DeliveryError`."""
+        if self._client is None:
+            self._client = httpx.Client(timeout=self.options.timeout_seconds)
+        body = webhook_body(message)
+        headers = {
+            "Content-Type": "application/json",
+            "User-Agent": "newswire-alerter/1",
+            IDEMPOTENCY_HEADER: idempotency_key,
+        }
+        if self._secret is not None:
+            headers[SIGNATURE_HEADER] = sign(
+                self._secret.get_secret_value(), body, int(time.time())
+            )
+        try:
+            response = self._client.post(self.options.url, content=body, headers=headers)
+        except httpx.HTTPError as exc:
+            raise DeliveryError(f"webhook {self.options.url}: {type(exc).__name__}: {exc}") from exc
+        _check_http_status(response, f"webhook {self.options.url}")
+
+    def close(self) -> None:
+        """Close the HTTP client."""
+        if self._client is not None:
+            self._client.close()
+            self._client = None
+
+
+class SlackNotifier(Notifier[SlackChannel]):
+    """A Slack incoming webhook (its URL is a secret read from the environment)."""
+
+    options_model = SlackChannel
+
+    def __init__(self, options: SlackChannel, settings: AlerterSettings) -> None:
+        super().__init__(options, settings)
+        url = read_secret_env(options.webhook_url_env)
+        if url is None:
+            raise ChannelConfigError(
+                f"slack: environment variable {options.webhook_url_env} is not set"
+            )
+        self._url = url
+        self._client: httpx.Client | None = None
+
+    @property
+    def destination(self) -> str:
+        """Where this channel delivers."""
+        return f"slack:{self.options.webhook_url_env}"
+
+    @property
+    def max_per_second(self) -> float:
+        """The channel's rate limit."""
+        return self.options.max_per_second
+
+    def send(self, message: Message, idempotency_key: str) -> None:
+        """Send one message, or raise :class:`DeliveryError`."""
+        if self._client is None:
+            self._client = httpx.Client(timeout=self.options.timeout_seconds)
+        try:
+            response = self._client.post(
+                self._url.get_secret_value(),
+                json=slack_payload(message),
+                headers={IDEMPOTENCY_HEADER: idempotency_key},
+            )
+        except httpx.HTTPError as exc:
+            # The URL is a secret: name the variable, not the URL.
+            raise DeliveryError(
+                f"slack ({self.options.webhook_url_env}): {type(exc).__name__}"
+            ) from exc
+        _check_http_status(response, f"slack ({self.options.webhook_url_env})")
+
+    def close(self) -> None:
+        """Close the HTTP client."""
+        if self._client is not None:
+            self._client.close()
+            self._client = None
+
+
+class EmailNotifier(Notifier[EmailChannel]):
+    """Email over SMTP: plain text and HTML alternatives, STARTTLS when configured."""
+
+    options_model = EmailChannel
+
+    def __init__(self, options: EmailChannel, settings: AlerterSettings) -> None:
+        super().__init__(options, settings)
+        self._username = read_secret_env(options.username_env) if options.username_env else None
+        self._password = read_secret_env(options.password_env) if options.password_env else None
+        for env_name, value in (
+            (options.username_env, self._username),
+            (options.password_env, self._password),
+        ):
+            if env_name and value is None:
+                raise ChannelConfigError(f"email: environment variable {env_name} is not set")
+
+    @property
+    def destination(self) -> str:
+        """Where this channel delivers."""
+        return (
+            f"email:{self.options.smtp_host}:{self.options.smtp_port}:{','.join(self.options.to)}"
+        )
+
+    @property
+    def max_per_second(self) -> float:
+        """The channel's rate limit."""
+        return self.options.max_per_second
+
+    def build_message(self, message: Message, idempotency_key: str) -> EmailMessage:
+        """The MIME message (text and HTML) for ``message``."""
+        subject, text, html_body = email_content(message)
+        mail = EmailMessage()
+        mail["Subject"] = subject
+        mail["From"] = self.options.sender
+        mail["To"] = ", ".join(self.options.to)
+        mail["Date"] = formatdate(localtime=False)
+        # A Message-ID derived from the idempotency key lets mail systems drop a repeat.
+        mail["Message-ID"] = f"<{idempotency_key}@newswire>"
+        mail["X-Newswire-Idempotency-Key"] = idempotency_key
+        mail.set_content(text)
+        mail.add_alternative(html_body, subtype="html")
+        return mail
+
+    def send(self, message: Message, idempotency_key: str) -> None:
+        """Send one message, or raise :class:`DeliveryError`."""
+        mail = self.build_message(message, idempotency_key)
+        where = f"smtp {self.options.smtp_host}:{self.options.smtp_port}"
+        try:
+            with smtplib.SMTP(
+                self.options.smtp_host, self.options.smtp_port, timeout=self.options.timeout_seconds
+            ) as smtp:
+                if self.options.starttls:
+                    ca_file = self.settings.smtp_ca_file
+                    context = ssl.create_default_context(
+                        cafile=str(ca_file) if ca_file is not None else None
+                    )
+                    smtp.starttls(context=context)
+                if self._username is not None and self._password is not None:
+                    smtp.login(self._username.get_secret_value(), self._password.get_secret_value())
+                smtp.send_message(mail)
+        except smtplib.SMTPRecipientsRefused as exc:
+            raise PermanentDeliveryError(f"{where}: recipients refused: {exc}") from exc
+        except (OSError, smtplib.SMTPException) as exc:
+            raise DeliveryError(f"{where}: {type(exc).__name__}: {exc}") from exc
+
+
+CHANNELS: dict[str, type[Notifier[Any]]] = {
+    "webhook": WebhookNotifier,
+    "slack": SlackNotifier,
+    "email": EmailNotifier,
+}
+
+
+def build_notifier(options: ChannelOptions, settings: AlerterSettings) -> Notifier[Any]:
+    """The notifier of a channel, looked up in the :data:`CHANNELS` registry by type."""
+    notifier_class = CHANNELS.get(options.type)
+    if notifier_class is None or not isinstance(options, notifier_class.options_model):
+        raise ChannelConfigError(f"unknown channel type {options.type!r}")
+    return notifier_class(options, settings)

@@ -1,0 +1,417 @@
+"""Delivery: one worker thread per destination, retries with backoff, outbox bookkeeping.
+
+Each destination (a webhook URL, a Slack webhook, an SMTP server and its recipients) has its own
+queue and worker, so a failing or slow channel never delays another channel or subscriber.
+Within a worker, a message waiting for its next retry does not hold up the messages behind it:
+the queue is ordered by due time. The outbox entry is pending before a message is sent and
+marked sent after, so a crash in between repeats the message once, with the same idempotency key.
+"""
+
+from __future__ import annotations
+
+import heapq
+import itertools
+import logging
+import os
+import signal
+import threading
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from consumers.alerter.channels import Notifier, PermanentDeliveryError
+from consumers.alerter.digest import DigestBuffer, DigestKey, digest_period
+from consumers.alerter.errors import DeliveryError, StoreError
+from consumers.alerter.metrics import AlerterMetrics
+from consumers.alerter.render import DigestMessage, Message
+from consumers.alerter.settings import AlerterSettings
+from consumers.alerter.store import Outbox, OutboxEntry
+from schemas.notifications import DeliveryStatus
+from schemas.subscriptions import DigestMode
+
+log = logging.getLogger(__name__)
+
+Clock = Callable[[], datetime]
+
+
+def utc_now() -> datetime:
+    """The current time, timezone-aware (UTC)."""
+    return datetime.now(UTC)
+
+
+def retry_delay(attempts: int, initial: float, maximum: float) -> float:
+    """Exponential backoff after ``attempts`` failed attempts: initial, 2x, 4x ... capped."""
+    return float(min(maximum, initial * 2 ** max(0, attempts - 1)))
+
+
+@dataclass(slots=True)
+class DeliveryJob:
+    """One message to send through one notifier, and the outbox entries it settles."""
+
+    entry_ids: tuple[str, ...]
+    message: Message
+    idempotency_key: str
+    notifier: Notifier[Any]
+    attempts: int = 0
+    first_attempt_at: datetime | None = None
+
+
+@dataclass(order=True, slots=True)
+class _Scheduled:
+    due: float
+    seq: int
+    job: DeliveryJob = field(compare=False)
+
+
+class DestinationWorker:
+    """Sends the jobs of one destination in due order, at most ``max_per_second``."""
+
+    def __init__(
+        self,
+        destination: str,
+        max_per_second: float,
+        outbox: Outbox,
+        settings: AlerterSettings,
+        clock: Clock,
+        on_settled: Callable[[DeliveryJob, DeliveryStatus], None],
+    ) -> None:
+        self.destination = destination
+        self._interval = 1.0 / max_per_second
+        self._outbox = outbox
+        self._settings = settings
+        self._clock = clock
+        self._on_settled = on_settled
+        self._heap: list[_Scheduled] = []
+        self._seq = itertools.count()
+        self._cond = threading.Condition()
+        self._stopping = False
+        self._busy = False
+        self._unrecorded: list[tuple[DeliveryJob, datetime]] = []
+        self._last_send = 0.0
+        self._thread = threading.Thread(
+            target=self._run, name=f"deliver {destination[:40]}", daemon=True
+        )
+
+    def start(self) -> None:
+        """Start the worker thread."""
+        self._thread.start()
+
+    def submit(self, job: DeliveryJob, delay: float = 0.0) -> None:
+        """Queue a job, due after ``delay`` seconds."""
+        with self._cond:
+            heapq.heappush(self._heap, _Scheduled(time.monotonic() + delay, next(self._seq), job))
+            self._cond.notify()
+
+    def pending(self) -> int:
+        """Jobs queued, being sent, or sent but not yet recorded."""
+        with self._cond:
+            return len(self._heap) + (1 if self._busy else 0) + len(self._unrecorded)
+
+    def _due_now(self) -> bool:
+        with self._cond:
+            return bool(self._heap) and self._heap[0].due <= time.monotonic()
+
+    def stop(self, timeout: float) -> None:
+        """Stop after the current attempt (queued jobs stay pending in the outbox)."""
+        with self._cond:
+            self._stopping = True
+            self._cond.notify()
+        self._thread.join(timeout)
+
+    def _next_job(self) -> DeliveryJob | None:
+        with self._cond:
+            while not self._stopping:
+                if self._heap:
+                    wait = self._heap[0].due - time.monotonic()
+                    if wait <= 0:
+                        self._busy = True
+                        return heapq.heappop(self._heap).job
+                    self._cond.wait(wait)
+                else:
+                    self._cond.wait()
+            return None
+
+    def _run(self) -> None:
+        while True:
+            # Sent marks are written in bulk when the queue has nothing due (or 100 piled
+            # up): a crash before that repeats those messages once, with the same keys.
+            if self._unrecorded and (len(self._unrecorded) >= 100 or not self._due_now()):
+                self._flush_sent()
+            job = self._next_job()
+            if job is None:
+                break
+            try:
+                wait = self._last_send + self._interval - time.monotonic()
+                if wait > 0:
+                    time.sleep(wait)
+                self._last_send = time.monotonic()
+                self._attempt(job)
+            except Exception:
+                # A bug or the outbox unreachable: the entry stays pending in the outbox and is
+                # sent again after a restart; the worker goes on with the other jobs.
+                log.exception("delivery worker %s failed on %s", self.destination, job.entry_ids)
+            finally:
+                with self._cond:
+                    self._busy = False
+        self._flush_sent()
+
+    def _attempt(self, job: DeliveryJob) -> None:
+        now = self._clock()
+        job.attempts += 1
+        if job.first_attempt_at is None:
+            job.first_attempt_at = now
+        try:
+            job.notifier.send(job.message, job.idempotency_key)
+        except PermanentDeliveryError as exc:
+            self._settle_failed(job, now, str(exc))
+            return
+        except DeliveryError as exc:
+            age = (now - job.first_attempt_at).total_seconds()
+            if age >= self._settings.give_up_after_seconds:
+                self._settle_failed(job, now, f"gave up after {age:.1f}s: {exc}")
+                return
+            delay = retry_delay(
+                job.attempts, self._settings.retry_initial_seconds, self._settings.retry_max_seconds
+            )
+            log.warning(
+                "delivery to %s failed (attempt %d), retrying in %.2fs: %s",
+                self.destination,
+                job.attempts,
+                delay,
+                exc,
+            )
+            # Requeue first: an outbox hiccup must not cost the retry.
+            self.submit(job, delay)
+            try:
+                self._outbox.update(
+                    job.entry_ids,
+                    {
+                        "attempts": job.attempts,
+                        "last_error": str(exc)[:1000],
+                        "first_attempt_at": job.first_attempt_at.isoformat(),
+                        "last_attempt_at": now.isoformat(),
+                    },
+                )
+            except StoreError:
+                log.exception("cannot record the failed attempt on %s", job.entry_ids)
+            return
+        if self._settings.fault_kill_after_send:
+            # Test fault hook: die the hardest way between sending and recording.
+            os.kill(os.getpid(), signal.SIGKILL)
+        self._record_sent(job, now)
+
+    def _record_sent(self, job: DeliveryJob, now: datetime) -> None:
+        with self._cond:
+            self._unrecorded.append((job, now))
+
+    def _flush_sent(self) -> None:
+        with self._cond:
+            batch, self._unrecorded = self._unrecorded, []
+        if not batch:
+            return
+        changes = [
+            (
+                job.entry_ids,
+                {
+                    "status": DeliveryStatus.SENT.value,
+                    "attempts": job.attempts,
+                    "first_attempt_at": job.first_attempt_at.isoformat()
+                    if job.first_attempt_at
+                    else None,
+                    "last_attempt_at": now.isoformat(),
+                    "sent_at": now.isoformat(),
+                },
+            )
+            for job, now in batch
+        ]
+        for attempt in range(3):
+            try:
+                self._outbox.update_many(changes)
+                break
+            except StoreError:
+                if attempt == 2:
+                    # Left pending: a restart sends these once more with the same keys.
+                    log.exception("cannot record %d sent deliveries", len(changes))
+                    return
+                time.sleep(0.5 * (attempt + 1))
+        for job, _ in batch:
+            self._on_settled(job, DeliveryStatus.SENT)
+
+    def _settle_failed(self, job: DeliveryJob, now: datetime, error: str) -> None:
+        log.error("delivery to %s failed for good: %s", self.destination, error)
+        self._outbox.update(
+            job.entry_ids,
+            {
+                "status": DeliveryStatus.FAILED.value,
+                "attempts": job.attempts,
+                "last_error": error[:1000],
+                "first_attempt_at": job.first_attempt_at.isoformat()
+                if job.first_attempt_at
+                else None,
+                "last_attempt_at": now.isoformat(),
+            },
+        )
+        self._on_settled(job, DeliveryStatus.FAILED)
+
+
+NotifierLookup = Callable[[str, str], Notifier[Any] | None]
+
+
+class Dispatcher:
+    """Routes outbox entries to destination workers, holding digest entries until due."""
+
+    def __init__(
+        self,
+        outbox: Outbox,
+        settings: AlerterSettings,
+        notifier_for: NotifierLookup,
+        *,
+        clock: Clock = utc_now,
+        on_settled: Callable[[DeliveryJob, DeliveryStatus], None] | None = None,
+        metrics: AlerterMetrics | None = None,
+    ) -> None:
+        self._outbox = outbox
+        self._settings = settings
+        self._notifier_for = notifier_for
+        self._clock = clock
+        self._on_settled_hook = on_settled
+        self._metrics = metrics
+        self._workers: dict[str, DestinationWorker] = {}
+        self._digests = DigestBuffer()
+        self._digest_entries: dict[str, OutboxEntry] = {}
+        self._known: set[str] = set()
+        self._lock = threading.Lock()
+
+    def knows(self, entry_id: str) -> bool:
+        """Whether this process already queued (or settled) the entry."""
+        with self._lock:
+            return entry_id in self._known
+
+    def _worker(self, notifier: Notifier[Any]) -> DestinationWorker:
+        with self._lock:
+            worker = self._workers.get(notifier.destination)
+            if worker is None:
+                worker = DestinationWorker(
+                    notifier.destination,
+                    notifier.max_per_second,
+                    self._outbox,
+                    self._settings,
+                    self._clock,
+                    self._settled,
+                )
+                self._workers[notifier.destination] = worker
+                worker.start()
+            return worker
+
+    def _settled(self, job: DeliveryJob, status: DeliveryStatus) -> None:
+        if self._metrics is not None:
+            channel_type = str(getattr(job.notifier.options, "type", "unknown"))
+            if status is DeliveryStatus.SENT:
+                message = job.message
+                created = (
+                    message.period_end if isinstance(message, DigestMessage) else message.created_at
+                )
+                self._metrics.delivered(channel_type, created, self._clock())
+            else:
+                self._metrics.deliveries.labels(channel_type, status.value).inc()
+        if self._on_settled_hook is not None:
+            self._on_settled_hook(job, status)
+
+    def submit(self, entries: Sequence[OutboxEntry]) -> None:
+        """Send instant entries now; hold digest entries until the end of their period."""
+        for entry in entries:
+            with self._lock:
+                if entry.entry_id in self._known:
+                    continue
+                self._known.add(entry.entry_id)
+            record = entry.record
+            notifier = self._notifier_for(record.subscription_id, record.channel)
+            if notifier is None:
+                self._outbox.update(
+                    [entry.entry_id],
+                    {
+                        "status": DeliveryStatus.FAILED.value,
+                        "last_error": "subscription or channel no longer configured",
+                    },
+                )
+                continue
+            if entry.mode == DigestMode.INSTANT.value or entry.due_at is None:
+                job = DeliveryJob(
+                    (entry.entry_id,),
+                    entry.notification,
+                    record.idempotency_key,
+                    notifier,
+                    attempts=record.attempts,
+                    first_attempt_at=record.first_attempt_at,
+                )
+                self._worker(notifier).submit(job)
+            else:
+                with self._lock:
+                    key = DigestKey(record.subscription_id, record.channel, entry.due_at)
+                    self._digests.add(key, entry.entry_id)
+                    self._digest_entries[entry.entry_id] = entry
+
+    def flush_digests(self, now: datetime | None = None) -> int:
+        """Send every digest whose period has ended; returns how many digests were queued."""
+        moment = now if now is not None else self._clock()
+        with self._lock:
+            due = self._digests.pop_due(moment)
+            groups = [(key, [self._digest_entries.pop(i) for i in ids]) for key, ids in due]
+        for key, entries in groups:
+            first = entries[0]
+            notifier = self._notifier_for(key.subscription_id, key.channel)
+            if notifier is None:
+                continue
+            mode = DigestMode(first.mode)
+            start, end = digest_period(mode, key.period_end - timedelta(microseconds=1))
+            message = DigestMessage(
+                subscription_id=key.subscription_id,
+                channel=key.channel,
+                period_start=start,
+                period_end=end,
+                notifications=tuple(entry.notification for entry in entries),
+            )
+            job = DeliveryJob(
+                tuple(entry.entry_id for entry in entries),
+                message,
+                message.idempotency_key,
+                notifier,
+                attempts=max(entry.record.attempts for entry in entries),
+            )
+            self._worker(notifier).submit(job)
+        return len(groups)
+
+    def recover(self) -> int:
+        """Queue every entry still pending in the outbox (after a restart); returns how many."""
+        pending = self._outbox.search(status=DeliveryStatus.PENDING)
+        self.submit(pending)
+        return len(pending)
+
+    def in_flight(self) -> int:
+        """Jobs queued or being sent (digests waiting for their period not included)."""
+        with self._lock:
+            workers = list(self._workers.values())
+        return sum(worker.pending() for worker in workers)
+
+    def held_digest_entries(self) -> int:
+        """Entries waiting for the end of their digest period."""
+        with self._lock:
+            return len(self._digests)
+
+    def drain(self, timeout: float) -> bool:
+        """Wait until nothing is queued or being sent; False when ``timeout`` ran out first."""
+        deadline = time.monotonic() + timeout
+        while self.in_flight():
+            if time.monotonic() >= deadline:
+                return False
+            time.sleep(0.05)
+        return True
+
+    def stop(self, timeout: float = 10.0) -> None:
+        """Stop every worker (what is queued stays pending in the outbox)."""
+        with self._lock:
+            workers = list(self._workers.values())
+        for worker in workers:
+            worker.stop(timeout)

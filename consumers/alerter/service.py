@@ -1,0 +1,233 @@
+"""``newswire consume alerter``: the alerter service (runtime handler, wiring, entry point)."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from elasticsearch import Elasticsearch
+
+from consumers.alerter.actors import Resolver, gazetteer_resolver
+from consumers.alerter.channels import Notifier, build_notifier
+from consumers.alerter.core import Alerter, channel_label
+from consumers.alerter.dispatch import Clock, Dispatcher, utc_now
+from consumers.alerter.errors import StoreConflictError, StoreError
+from consumers.alerter.metrics import AlerterMetrics
+from consumers.alerter.settings import AlerterSettings
+from consumers.alerter.store import DevelopmentStore, Outbox
+from consumers.alerter.subscriptions import ResolvedSubscription, load_subscriptions
+from consumers.runtime import (
+    ConsumedRecord,
+    ConsumerMetrics,
+    ConsumerRuntime,
+    Outcome,
+    SinkBusy,
+    configure_json_logging,
+)
+from newswire.errors import NewswireError
+from newswire.settings import ElasticsearchSettings
+from newswire.transport.kafka import ensure_topics
+from schemas.events import Event
+from schemas.topics import TOPICS, TopicSpec
+
+log = logging.getLogger(__name__)
+
+
+def events_topic(settings: AlerterSettings) -> TopicSpec:
+    """The topic the alerter reads (the catalogue's, or a test topic carrying events)."""
+    spec = TOPICS.get(settings.topic)
+    if spec is not None:
+        return spec
+    return TopicSpec(name=settings.topic, model=Event, key_field="event_id", partitions=3)
+
+
+class AlerterHandler:
+    """The consumer-runtime handler: a batch of events is done once its alerts are recorded."""
+
+    stage = "alerter"
+
+    def __init__(self, alerter: Alerter) -> None:
+        self.alerter = alerter
+
+    def handle(self, batch: Sequence[ConsumedRecord[Event]]) -> Sequence[Outcome]:
+        """Process the batch; Elasticsearch trouble or a concurrent update retries it."""
+        try:
+            self.alerter.process([record.value for record in batch])
+        except (StoreError, StoreConflictError) as exc:
+            raise SinkBusy(str(exc)) from exc
+        return [Outcome.done() for _ in batch]
+
+
+class AlerterService:
+    """Everything one alerter process needs, opened in :meth:`open` and closed in :meth:`close`."""
+
+    def __init__(
+        self,
+        settings: AlerterSettings,
+        *,
+        subscriptions_file: Path | None = None,
+        es_settings: ElasticsearchSettings | None = None,
+        resolver: Resolver | None = None,
+        use_gazetteer: bool = True,
+        clock: Clock = utc_now,
+        metrics: AlerterMetrics | None = None,
+    ) -> None:
+        self.settings = settings
+        self.metrics = metrics if metrics is not None else AlerterMetrics()
+        self.subscriptions_file = subscriptions_file or settings.subscriptions_file
+        self._es_settings = es_settings or ElasticsearchSettings()
+        self._resolver = resolver
+        self._use_gazetteer = use_gazetteer
+        self._clock = clock
+        self._client: Elasticsearch | None = None
+        self._notifiers: dict[tuple[str, str], Notifier[Any]] = {}
+        self._ticker_stop = threading.Event()
+        self._ticker: threading.Thread | None = None
+        self.alerter: Alerter | None = None
+        self.dispatcher: Dispatcher | None = None
+        self.outbox: Outbox | None = None
+        self.store: DevelopmentStore | None = None
+
+    def open(self) -> Alerter:
+        """Load subscriptions, connect to Elasticsearch, create indices, resend what is pending."""
+        resolver = self._resolver
+        if resolver is None and self._use_gazetteer:
+            resolver = gazetteer_resolver()
+        subscriptions = load_subscriptions(self.subscriptions_file, resolver=resolver)
+        self._notifiers = self._build_notifiers(subscriptions)
+        self._client = Elasticsearch(**self._es_settings.client_options())  # type: ignore[arg-type]
+        timeout = self.settings.store_timeout_seconds
+        self.store = DevelopmentStore(
+            self._client, self.settings.developments_index, timeout_s=timeout
+        )
+        self.outbox = Outbox(self._client, self.settings.outbox_index, timeout_s=timeout)
+        self.store.setup()
+        self.outbox.setup()
+        self.dispatcher = Dispatcher(
+            self.outbox,
+            self.settings,
+            lambda sub_id, label: self._notifiers.get((sub_id, label)),
+            clock=self._clock,
+            metrics=self.metrics,
+        )
+        self.alerter = Alerter(
+            subscriptions,
+            self.store,
+            self.outbox,
+            self.dispatcher,
+            self.settings,
+            clock=self._clock,
+            metrics=self.metrics,
+        )
+        recovered = self.dispatcher.recover()
+        if recovered:
+            log.info(
+                "pending deliveries requeued", extra={"event": "recovered", "count": recovered}
+            )
+        self._ticker = threading.Thread(target=self._tick, name="digest ticker", daemon=True)
+        self._ticker.start()
+        return self.alerter
+
+    def _build_notifiers(
+        self, subscriptions: Sequence[ResolvedSubscription]
+    ) -> dict[tuple[str, str], Notifier[Any]]:
+        notifiers: dict[tuple[str, str], Notifier[Any]] = {}
+        for sub in subscriptions:
+            for position, channel in enumerate(sub.subscription.channels):
+                label = channel_label(position, channel.type)
+                notifiers[(sub.id, label)] = build_notifier(channel, self.settings)
+        return notifiers
+
+    def _tick(self) -> None:
+        while not self._ticker_stop.wait(self.settings.digest_tick_seconds):
+            alerter = self.alerter
+            if alerter is None:
+                continue
+            try:
+                alerter.flush_digests()
+            except NewswireError:
+                log.exception("digest flush failed; retrying at the next tick")
+
+    def close(self) -> None:
+        """Wait (bounded) for queued deliveries, then stop workers and close clients."""
+        self._ticker_stop.set()
+        if self._ticker is not None:
+            self._ticker.join(5)
+        if self.dispatcher is not None:
+            if not self.dispatcher.drain(self.settings.drain_timeout_seconds):
+                log.warning("deliveries still queued at exit stay pending in the outbox")
+            self.dispatcher.stop()
+        for notifier in self._notifiers.values():
+            notifier.close()
+        if self._client is not None:
+            self._client.close()
+            self._client = None
+
+
+def run_alerter(
+    settings: AlerterSettings,
+    until_idle: float | None = None,
+    *,
+    subscriptions_file: Path | None = None,
+    install_signal_handlers: bool = True,
+    runtime_box: list[ConsumerRuntime[Event]] | None = None,
+    service_box: list[AlerterService] | None = None,
+) -> int:
+    """Run one alerter process member until stopped or idle; returns the exit code."""
+    consumer_metrics = ConsumerMetrics()
+    service = AlerterService(
+        settings,
+        subscriptions_file=subscriptions_file,
+        metrics=AlerterMetrics(consumer_metrics.registry),
+    )
+    if service_box is not None:
+        service_box.append(service)
+    spec = events_topic(settings)
+    try:
+        alerter = service.open()
+        ensure_topics(settings.kafka, [spec])
+        runtime: ConsumerRuntime[Event] = ConsumerRuntime(
+            [spec], AlerterHandler(alerter), settings, metrics=consumer_metrics
+        )
+        if runtime_box is not None:
+            runtime_box.append(runtime)
+        return runtime.run(until_idle, install_signal_handlers=install_signal_handlers)
+    finally:
+        service.close()
+
+
+SubscriptionsOption = Annotated[
+    Path | None,
+    typer.Option("--subscriptions", help="Subscriptions file (default: the shipped one)."),
+]
+UntilIdleOption = Annotated[
+    float | None,
+    typer.Option("--until-idle", help="Exit once no event arrived for this many seconds."),
+]
+
+
+def main(subscriptions: SubscriptionsOption = None, until_idle: UntilIdleOption = None) -> int:
+    """Entry point of ``newswire consume alerter``; returns the exit code.
+
+    Exit 0 after SIGTERM/SIGINT or once idle for ``until_idle`` seconds; 1 when the
+    subscriptions are invalid or Kafka / Elasticsearch cannot be used.
+    """
+    configure_json_logging()
+    try:
+        settings = AlerterSettings()
+        return run_alerter(settings, until_idle, subscriptions_file=subscriptions)
+    except NewswireError as exc:
+        log.error("alerter stopped on error", extra={"event": "fatal", "error": str(exc)})
+        return 1
+
+
+def _command(subscriptions: SubscriptionsOption = None, until_idle: UntilIdleOption = None) -> None:
+    raise typer.Exit(main(subscriptions, until_idle))
+
+
+if __name__ == "__main__":
+    typer.run(_command)

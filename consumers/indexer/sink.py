@@ -1,0 +1,160 @@
+"""The indexer's handler: contract records into Elasticsearch with ``streaming_bulk``."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Sequence
+from typing import Any
+
+from elastic_transport import TransportError
+from elasticsearch import ApiError, Elasticsearch
+from elasticsearch.helpers import streaming_bulk
+
+from consumers.indexer.bulk import ItemVerdict, bulk_action, classify_item, describe_error
+from consumers.indexer.settings import IndexerSettings
+from consumers.runtime import ConsumedRecord, ConsumerError, Outcome, SinkBusy, backoff_delay
+from newswire.errors import NewswireError
+from schemas.base import Contract
+from schemas.indices import IndexSpec
+
+log = logging.getLogger(__name__)
+
+
+class IndexerError(NewswireError):
+    """The indexer cannot start or go on (templates refused, Elasticsearch unreachable)."""
+
+
+class ElasticsearchIndexer:
+    """Indexes a batch of articles and events; the ``indexer`` stage of the consumer runtime.
+
+    Each record becomes one bulk item under its document id (the Kafka key) with its external
+    version. Items that succeed or meet a newer version are done; items Elasticsearch pushes back
+    (429/503/timeouts) or a failed connection make :meth:`handle` raise :class:`SinkBusy` with
+    the items already settled, so the runtime retries only the others; items rejected by the
+    mapping are dead-lettered.
+    """
+
+    stage = "indexer"
+
+    def __init__(self, settings: IndexerSettings) -> None:
+        self._settings = settings
+        topics = settings.topic_specs()
+        indices = settings.index_specs()
+        self._index_by_topic: dict[str, IndexSpec] = {
+            topic.name: index for topic, index in zip(topics, indices, strict=True)
+        }
+        self._es: Elasticsearch | None = None
+
+    @property
+    def index_specs(self) -> list[IndexSpec]:
+        """The index specs this indexer writes to."""
+        return list(self._index_by_topic.values())
+
+    def open(self, stop: threading.Event | None = None) -> None:
+        """Connect to Elasticsearch and put the index templates (waits for the cluster)."""
+        if self._es is not None:
+            return
+        es_settings = self._settings.es
+        options: dict[str, Any] = dict(es_settings.client_options())
+        self._es = Elasticsearch(**options, max_retries=0, retry_on_timeout=False)
+        deadline = time.monotonic() + self._settings.startup_timeout_s
+        attempt = 0
+        while True:
+            try:
+                self.put_templates()
+                return
+            except (TransportError, ApiError) as exc:
+                attempt += 1
+                if isinstance(exc, ApiError) and exc.status_code not in (429, 503):
+                    raise IndexerError(f"index templates refused: {exc}") from exc
+                if time.monotonic() >= deadline or (stop is not None and stop.is_set()):
+                    raise IndexerError(
+                        f"Elasticsearch at {es_settings.url} unreachable at startup: {exc}"
+                    ) from exc
+                delay = backoff_delay(attempt, initial=0.5, maximum=5.0)
+                log.warning(
+                    "Elasticsearch not ready, retrying",
+                    extra={"event": "startup_retry", "delay_s": round(delay, 2)},
+                )
+                time.sleep(delay)
+
+    def close(self) -> None:
+        """Close the Elasticsearch client."""
+        es, self._es = self._es, None
+        if es is not None:
+            es.close()
+
+    def _client(self) -> Elasticsearch:
+        if self._es is None:
+            raise ConsumerError("the indexer is not open")
+        return self._es
+
+    def put_templates(self) -> list[str]:
+        """Create or update the index templates (idempotent); returns their names."""
+        es = self._client()
+        names: list[str] = []
+        for spec in self.index_specs:
+            es.options(request_timeout=self._settings.bulk_timeout_s).indices.put_index_template(
+                name=spec.template_name, **spec.template_body()
+            )
+            names.append(spec.template_name)
+        return names
+
+    def _index_of(self, record: ConsumedRecord[Contract]) -> IndexSpec:
+        try:
+            return self._index_by_topic[record.topic]
+        except KeyError:
+            raise ConsumerError(f"no index for topic {record.topic!r}") from None
+
+    def handle(self, batch: Sequence[ConsumedRecord[Contract]]) -> Sequence[Outcome]:
+        """Index the batch; one outcome per record, or :class:`SinkBusy` with what is settled."""
+        if not batch:
+            return []
+        es = self._client().options(request_timeout=self._settings.bulk_timeout_s)
+        actions = [
+            bulk_action(self._index_of(record), record.value, record.raw) for record in batch
+        ]
+        settled: dict[int, Outcome] = {}
+        pushed_back: list[str] = []
+        results = streaming_bulk(
+            es,
+            actions,
+            chunk_size=self._settings.bulk_chunk_size,
+            max_chunk_bytes=self._settings.bulk_max_bytes,
+            raise_on_error=False,
+            raise_on_exception=False,
+            max_retries=0,
+            yield_ok=True,
+        )
+        try:
+            for position, (ok, item) in enumerate(results):
+                info: dict[str, Any] = next(iter(item.values()))
+                status = info.get("status")
+                error = info.get("error")
+                verdict = classify_item(ok, status, error)
+                if verdict is ItemVerdict.DONE:
+                    settled[position] = Outcome.done()
+                elif verdict is ItemVerdict.REJECT:
+                    reason = f"HTTP {status}: {describe_error(error)}"
+                    settled[position] = Outcome.dead_letter(reason)
+                    log.warning(
+                        "document rejected",
+                        extra={
+                            "event": "rejected",
+                            "record_id": batch[position].record_id,
+                            "error": reason,
+                        },
+                    )
+                else:
+                    pushed_back.append(f"HTTP {status}: {describe_error(error)}")
+        except TransportError as exc:
+            raise SinkBusy(f"Elasticsearch unreachable: {exc}", settled=settled) from exc
+        if len(settled) < len(batch):
+            sample = "; ".join(sorted(set(pushed_back))[:3]) or "no result for some items"
+            raise SinkBusy(
+                f"{len(batch) - len(settled)} of {len(batch)} items pushed back: {sample}",
+                settled=settled,
+            )
+        return [settled[position] for position in range(len(batch))]

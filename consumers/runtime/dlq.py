@@ -1,0 +1,138 @@
+"""The dead-letter writer: poison and rejected records go to ``<topic>.dlq`` with provenance."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from kafka import KafkaProducer
+from kafka.errors import KafkaError
+
+from consumers.runtime.errors import ConsumerError
+from newswire.settings import KafkaSettings
+from schemas.topics import DLQ_SUFFIX
+
+log = logging.getLogger(__name__)
+
+HEADER_TOPIC = "newswire.source.topic"
+HEADER_PARTITION = "newswire.source.partition"
+HEADER_OFFSET = "newswire.source.offset"
+HEADER_STAGE = "newswire.stage"
+HEADER_ERROR = "newswire.error"
+HEADER_FAILED_AT = "newswire.failed_at"
+
+_MAX_ERROR_BYTES = 4096
+
+
+@dataclass(frozen=True, slots=True)
+class DeadLetter:
+    """One message to dead-letter, with where it came from and why."""
+
+    topic: str
+    partition: int
+    offset: int
+    key: bytes | None
+    raw: bytes
+    stage: str
+    error: str
+
+
+def dlq_topic(source_topic: str) -> str:
+    """The dead-letter topic of a source topic."""
+    return source_topic + DLQ_SUFFIX
+
+
+def dlq_headers(letter: DeadLetter, *, now: datetime | None = None) -> list[tuple[str, bytes]]:
+    """The provenance headers of a dead-lettered message."""
+    failed_at = (now or datetime.now(UTC)).isoformat()
+    error = letter.error.encode("utf-8")[:_MAX_ERROR_BYTES]
+    return [
+        (HEADER_TOPIC, letter.topic.encode("utf-8")),
+        (HEADER_PARTITION, str(letter.partition).encode("ascii")),
+        (HEADER_OFFSET, str(letter.offset).encode("ascii")),
+        (HEADER_STAGE, letter.stage.encode("utf-8")),
+        (HEADER_ERROR, error),
+        (HEADER_FAILED_AT, failed_at.encode("ascii")),
+    ]
+
+
+def decode_headers(headers: Sequence[tuple[str, bytes | None]]) -> dict[str, str]:
+    """Headers of a consumed message as text, for tools and tests reading a dead-letter topic."""
+    return {name: (value or b"").decode("utf-8", "replace") for name, value in headers}
+
+
+class DeadLetterWriter:
+    """Produces dead letters with the idempotent producer and waits for their acknowledgement."""
+
+    def __init__(self, settings: KafkaSettings, *, timeout_s: float = 60.0) -> None:
+        self._settings = settings
+        self._timeout_s = timeout_s
+        self._producer: KafkaProducer | None = None
+
+    def open(self) -> None:
+        """Connect to Kafka."""
+        if self._producer is not None:
+            return
+        try:
+            self._producer = KafkaProducer(
+                **self._settings.client_options(),
+                acks="all",
+                enable_idempotence=True,
+                linger_ms=5,
+                retries=2**31 - 1,
+                delivery_timeout_ms=int(self._timeout_s * 1000),
+            )
+        except KafkaError as exc:
+            raise ConsumerError(f"cannot open the dead-letter producer: {exc}") from exc
+
+    def close(self) -> None:
+        """Flush and disconnect."""
+        if self._producer is not None:
+            self._producer.close(timeout=self._timeout_s)
+            self._producer = None
+
+    def write(self, letters: Sequence[DeadLetter]) -> None:
+        """Send every letter to its dead-letter topic; return once all are acknowledged."""
+        if not letters:
+            return
+        if self._producer is None:
+            self.open()
+        producer = self._producer
+        assert producer is not None
+        futures: list[tuple[DeadLetter, Any]] = []
+        try:
+            for letter in letters:
+                future = producer.send(
+                    dlq_topic(letter.topic),
+                    key=letter.key,
+                    value=letter.raw,
+                    headers=dlq_headers(letter),
+                )
+                futures.append((letter, future))
+            producer.flush(timeout=self._timeout_s)
+        except KafkaError as exc:
+            # A missing dead-letter topic (topic auto-creation is off) ends up here.
+            raise ConsumerError(f"dead letters could not be sent: {exc}") from exc
+        for letter, future in futures:
+            try:
+                future.get(timeout=self._timeout_s)
+            except KafkaError as exc:
+                raise ConsumerError(
+                    f"dead letter for {letter.topic}/{letter.partition}@{letter.offset} "
+                    f"was not acknowledged: {exc}"
+                ) from exc
+            log.warning(
+                "dead-lettered",
+                extra={
+                    "event": "dead_lettered",
+                    "topic": letter.topic,
+                    "partition": letter.partition,
+                    "offset": letter.offset,
+                    "stage": letter.stage,
+                    "error": letter.error,
+                    "record_id": letter.key.decode("utf-8", "replace") if letter.key else None,
+                },
+            )

@@ -1,0 +1,58 @@
+"""The settings every consumer shares; each service subclasses them with its own env prefix."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from newswire.settings import KafkaSettings
+
+
+class ConsumerSettings(BaseSettings):
+    """Consumer-group, batching, retry and metrics settings (subclass to set ``env_prefix``)."""
+
+    model_config = SettingsConfigDict(env_prefix="NEWSWIRE_CONSUMER_", extra="ignore")
+
+    group_id: str = "newswire-consumer"
+    auto_offset_reset: Literal["earliest", "latest"] = "earliest"
+    poll_timeout_ms: int = Field(default=500, gt=0, le=60_000)
+    max_batch_records: int = Field(default=500, gt=0, le=50_000)
+    max_poll_interval_ms: int = Field(default=300_000, gt=0)
+    session_timeout_ms: int = Field(default=10_000, gt=0)
+    heartbeat_interval_ms: int = Field(default=3_000, gt=0)
+    commit_timeout_ms: int = Field(default=30_000, gt=0)
+    close_timeout_ms: int = Field(default=10_000, gt=0)
+    pipeline: bool = Field(
+        default=False,
+        description=(
+            "Handle a batch in a background thread while the next one is fetched and decoded "
+            "(at most one batch ahead; commits stay in order). The handler must tolerate "
+            "being called from another thread (one call at a time)."
+        ),
+    )
+    check_crcs: bool = Field(
+        default=True,
+        description=(
+            "Verify record CRCs. kafka-python computes CRC32C in pure Python unless the "
+            "`crc32c` package is installed; turning it off trades that check for CPU."
+        ),
+    )
+    retry_initial_backoff_s: float = Field(default=0.5, gt=0)
+    retry_max_backoff_s: float = Field(default=30.0, gt=0)
+    retry_max_attempts: int | None = Field(
+        default=None,
+        ge=1,
+        description="Give up (exit non-zero, nothing committed) after this many.",
+    )
+    join_timeout_s: float = Field(
+        default=120.0,
+        gt=0,
+        description="With until_idle: give up when no assignment came within this (plus idle).",
+    )
+    dlq_timeout_s: float = Field(default=60.0, gt=0)
+    metrics_port: int | None = Field(default=None, ge=0, le=65535)
+    metrics_addr: str = "127.0.0.1"
+    lag_refresh_s: float = Field(default=5.0, ge=0)
+    kafka: KafkaSettings = Field(default_factory=KafkaSettings)

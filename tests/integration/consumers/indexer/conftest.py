@@ -1,0 +1,411 @@
+"""Fixtures of the indexer tests: private topics, aliases and group; a fault-injecting proxy.
+
+Every test gets its own topics (``test.indexer.<suffix>.*``), aliases
+(``test-<suffix>-news-*``, so their templates never overlap the real ones) and consumer group,
+all removed afterwards. The local Elasticsearch is shared and is never stopped: an outage is
+emulated by :class:`FaultProxy`, an HTTP proxy of our own on loopback.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import struct
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from elasticsearch import Elasticsearch
+from kafka import KafkaAdminClient, KafkaConsumer
+from kafka.structs import TopicPartition
+
+from consumers.indexer import IndexerSettings
+from newswire.settings import ElasticsearchSettings, KafkaSettings
+from newswire.transport.kafka import ensure_topics
+from schemas.articles import NormalizedArticle
+from schemas.base import stable_id
+from schemas.events import Event
+
+REPO = Path(__file__).resolve().parents[4]
+FIXTURES = REPO / "tests" / "fixtures" / "events"
+
+_HOP_BY_HOP = {
+    "connection",
+    "keep-alive",
+    "transfer-encoding",
+    "content-length",
+    "content-encoding",
+    "host",
+    "accept-encoding",
+}
+
+
+class FaultProxy:
+    """An HTTP proxy on loopback in front of Elasticsearch that injects faults on demand.
+
+    - ``refuse = True``: every connection (new or kept alive) is reset without an answer, as
+      when the node is down;
+    - ``bulk_delay_s``: every ``_bulk`` request waits that long first (a slow node);
+    - ``reject_bulk_items(n)``: the next ``n`` items of ``_bulk`` requests are not forwarded
+      and come back as item-level ``429 es_rejected_execution_exception`` inside an otherwise
+      successful bulk response (every other item is forwarded and answered for real).
+    """
+
+    def __init__(self, upstream: str) -> None:
+        self.upstream = upstream.rstrip("/")
+        self.refuse = False
+        self.bulk_delay_s = 0.0
+        self.rejected = 0
+        self.requests = 0
+        self._reject_budget = 0
+        self._lock = threading.Lock()
+        self._client = httpx.Client(base_url=self.upstream, timeout=30.0)
+        proxy = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, format: str, *args: Any) -> None:
+                return
+
+            def handle_one_request(self) -> None:
+                if proxy.refuse:
+                    self._reset()
+                    return
+                super().handle_one_request()
+
+            def _reset(self) -> None:
+                self.connection.setsockopt(
+                    socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0)
+                )
+                self.close_connection = True
+
+            def _forward(self) -> None:
+                if proxy.refuse:
+                    self._reset()
+                    return
+                length = int(self.headers.get("Content-Length") or 0)
+                body = self.rfile.read(length) if length else b""
+                headers = {k: v for k, v in self.headers.items() if k.lower() not in _HOP_BY_HOP}
+                status, out_headers, payload = proxy.forward(self.command, self.path, headers, body)
+                self.send_response(status)
+                for name, value in out_headers:
+                    self.send_header(name, value)
+                self.send_header("Content-Length", str(len(payload)))
+                self.end_headers()
+                if self.command != "HEAD":
+                    self.wfile.write(payload)
+
+            do_GET = do_POST = do_PUT = do_DELETE = do_HEAD = _forward  # noqa: N815 -- http.server names
+
+        class Server(ThreadingHTTPServer):
+            def handle_error(self, request: Any, client_address: Any) -> None:
+                # A client killed mid-request (the SIGKILL test) is expected, not an error.
+                if not isinstance(sys.exc_info()[1], ConnectionError):
+                    super().handle_error(request, client_address)
+
+        self._server = Server(("127.0.0.1", 0), Handler)
+        self._server.daemon_threads = True
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    @property
+    def url(self) -> str:
+        host, port = self._server.server_address[:2]
+        return f"http://{host!s}:{port}"
+
+    def start(self) -> FaultProxy:
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+        self._client.close()
+
+    def reject_bulk_items(self, count: int) -> None:
+        with self._lock:
+            self._reject_budget = count
+
+    def _take_rejections(self, available: int) -> int:
+        with self._lock:
+            taken = min(self._reject_budget, available)
+            self._reject_budget -= taken
+            self.rejected += taken
+            return taken
+
+    def forward(
+        self, method: str, path: str, headers: dict[str, str], body: bytes
+    ) -> tuple[int, list[tuple[str, str]], bytes]:
+        self.requests += 1
+        is_bulk = path.split("?")[0].endswith("/_bulk")
+        if is_bulk and self.bulk_delay_s:
+            time.sleep(self.bulk_delay_s)
+        if is_bulk and self._reject_budget > 0:
+            return self._forward_bulk_with_rejections(method, path, headers, body)
+        response = self._client.request(method, path, headers=headers, content=body)
+        return self._relay(response)
+
+    @staticmethod
+    def _relay(response: httpx.Response) -> tuple[int, list[tuple[str, str]], bytes]:
+        kept = [(k, v) for k, v in response.headers.items() if k.lower() not in _HOP_BY_HOP]
+        return response.status_code, kept, response.content
+
+    def _forward_bulk_with_rejections(
+        self, method: str, path: str, headers: dict[str, str], body: bytes
+    ) -> tuple[int, list[tuple[str, str]], bytes]:
+        lines = [line for line in body.split(b"\n") if line.strip()]
+        pairs = [lines[i : i + 2] for i in range(0, len(lines), 2)]  # index ops: action + source
+        # Reject every other item (up to the budget) so one response mixes both outcomes.
+        candidates = list(range(0, len(pairs), 2))
+        rejected = set(candidates[: self._take_rejections(len(candidates))])
+        forwarded = [pair for i, pair in enumerate(pairs) if i not in rejected]
+        real_items: list[Any] = []
+        took = 0
+        if forwarded:
+            payload = b"\n".join(line for pair in forwarded for line in pair) + b"\n"
+            response = self._client.request(method, path, headers=headers, content=payload)
+            if response.status_code != 200:
+                return self._relay(response)
+            answer = response.json()
+            real_items = list(answer["items"])
+            took = int(answer.get("took", 0))
+        items: list[Any] = []
+        real = iter(real_items)
+        for i, pair in enumerate(pairs):
+            if i in rejected:
+                action = json.loads(pair[0])
+                op, meta = next(iter(action.items()))
+                items.append(
+                    {
+                        op: {
+                            "_index": meta.get("_index"),
+                            "_id": meta.get("_id"),
+                            "status": 429,
+                            "error": {
+                                "type": "es_rejected_execution_exception",
+                                "reason": "rejected by the test proxy",
+                            },
+                        }
+                    }
+                )
+            else:
+                items.append(next(real))
+        body_out = json.dumps({"took": took, "errors": True, "items": items}).encode()
+        headers_out = [("content-type", "application/json"), ("X-Elastic-Product", "Elasticsearch")]
+        return 200, headers_out, body_out
+
+
+@pytest.fixture
+def fault_proxy(es_settings: ElasticsearchSettings) -> Iterator[FaultProxy]:
+    """A fault-injecting proxy in front of the real Elasticsearch."""
+    proxy = FaultProxy(es_settings.url).start()
+    try:
+        yield proxy
+    finally:
+        proxy.stop()
+
+
+def wait_for_topic_metadata(kafka: KafkaSettings, settings: IndexerSettings) -> None:
+    """Wait until the brokers report every partition of the new topics.
+
+    A group that forms while a just-created topic's metadata is incomplete can be assigned only
+    part of its partitions (seen with two members joining within a second of creation).
+    """
+    probe = KafkaConsumer(**kafka.client_options(), group_id=None)
+    try:
+        deadline = time.monotonic() + 20
+        for spec in settings.topic_specs():
+            while len(probe.partitions_for_topic(spec.name) or ()) < spec.partitions:
+                assert time.monotonic() < deadline, f"no metadata for {spec.name}"
+                time.sleep(0.1)
+                probe.topics()
+    finally:
+        probe.close()
+
+
+@pytest.fixture
+def indexer_settings(
+    kafka_settings: KafkaSettings,
+    es_settings: ElasticsearchSettings,
+    es_client: Elasticsearch,
+    unique_suffix: str,
+) -> Iterator[IndexerSettings]:
+    """Indexer settings with this test's own topics, aliases and group; cleaned up afterwards."""
+    settings = IndexerSettings(
+        kafka=kafka_settings,
+        es=es_settings,
+        group_id=f"test-indexer-{unique_suffix}",
+        articles_topic=f"test.indexer.{unique_suffix}.articles",
+        events_topic=f"test.indexer.{unique_suffix}.events",
+        articles_alias=f"test-{unique_suffix}-news-articles",
+        events_alias=f"test-{unique_suffix}-news-events",
+        poll_timeout_ms=200,
+        retry_initial_backoff_s=0.2,
+        retry_max_backoff_s=2.0,
+        bulk_timeout_s=10.0,
+        startup_timeout_s=20.0,
+    )
+    ensure_topics(kafka_settings, list(settings.topic_specs()))
+    wait_for_topic_metadata(kafka_settings, settings)
+    yield settings
+    admin = KafkaAdminClient(**kafka_settings.client_options())
+    try:
+        names = [name for spec in settings.topic_specs() for name in (spec.name, spec.dlq)]
+        admin.delete_topics(names, timeout_ms=30_000)
+    finally:
+        admin.close()
+    # Deleting by wildcard is forbidden on this node (destructive_requires_name): list first.
+    created = es_client.indices.get(index=f"test-{unique_suffix}-news-*", expand_wildcards="all")
+    if created:
+        es_client.indices.delete(index=",".join(created))
+    for spec in settings.index_specs():
+        es_client.options(ignore_status=404).indices.delete_index_template(name=spec.template_name)
+
+
+@pytest.fixture(scope="session")
+def fixture_events() -> list[Event]:
+    """The hand-written fixture events."""
+    lines = (FIXTURES / "events.jsonl").read_text().splitlines()
+    return [Event.model_validate_json(line) for line in lines if line]
+
+
+@pytest.fixture(scope="session")
+def fixture_articles() -> list[NormalizedArticle]:
+    """The hand-written fixture articles."""
+    lines = (FIXTURES / "articles.jsonl").read_text().splitlines()
+    return [NormalizedArticle.model_validate_json(line) for line in lines if line]
+
+
+@pytest.fixture
+def make_events(fixture_events: list[Event]) -> Callable[[int, str], list[Event]]:
+    """``make_events(n, tag)``: n distinct events (ids derived from tag) based on the fixtures."""
+
+    def make(count: int, tag: str) -> list[Event]:
+        return [
+            fixture_events[i % len(fixture_events)].model_copy(
+                update={"event_id": stable_id("bulk-event", tag, str(i))}
+            )
+            for i in range(count)
+        ]
+
+    return make
+
+
+def count_documents(es: Elasticsearch, alias: str) -> int:
+    """Documents searchable through an alias (0 before the first index exists)."""
+    if not es.indices.exists_alias(name=alias):
+        return 0
+    es.indices.refresh(index=alias)
+    return int(es.count(index=alias)["count"])
+
+
+def document_ids(es: Elasticsearch, alias: str) -> list[str]:
+    """Every document id behind an alias (up to 10 000)."""
+    es.indices.refresh(index=alias)
+    hits = es.search(index=alias, size=10_000, source=False, query={"match_all": {}})
+    return [hit["_id"] for hit in hits["hits"]["hits"]]
+
+
+def wait_for_count(es: Elasticsearch, alias: str, expected: int, timeout_s: float) -> int:
+    """Poll until the alias holds ``expected`` documents or the time is up; the last count."""
+    deadline = time.monotonic() + timeout_s
+    found = count_documents(es, alias)
+    while found < expected and time.monotonic() < deadline:
+        time.sleep(0.3)
+        found = count_documents(es, alias)
+    return found
+
+
+def read_dead_letters(kafka: KafkaSettings, topic: str, expected: int) -> list[Any]:
+    """Read a dead-letter topic from the beginning until ``expected`` messages (or 20 s)."""
+    consumer = KafkaConsumer(**kafka.client_options(), group_id=None, auto_offset_reset="earliest")
+    try:
+        consumer.assign([TopicPartition(topic, 0)])
+        found: list[Any] = []
+        deadline = time.monotonic() + 20
+        while len(found) < expected and time.monotonic() < deadline:
+            for records in consumer.poll(timeout_ms=500).values():
+                found.extend(records)
+        return found
+    finally:
+        consumer.close()
+
+
+def indexer_env(settings: IndexerSettings, **overrides: str) -> dict[str, str]:
+    """The environment that makes a ``newswire consume indexer`` subprocess use ``settings``."""
+    env = dict(os.environ)
+    env.update(
+        {
+            "NEWSWIRE_KAFKA_BOOTSTRAP_SERVERS": settings.kafka.bootstrap_servers,
+            "NEWSWIRE_ES_URL": settings.es.url,
+            "NEWSWIRE_INDEXER_GROUP_ID": settings.group_id,
+            "NEWSWIRE_INDEXER_ARTICLES_TOPIC": settings.articles_topic,
+            "NEWSWIRE_INDEXER_EVENTS_TOPIC": settings.events_topic,
+            "NEWSWIRE_INDEXER_ARTICLES_ALIAS": settings.articles_alias,
+            "NEWSWIRE_INDEXER_EVENTS_ALIAS": settings.events_alias,
+            "NEWSWIRE_INDEXER_POLL_TIMEOUT_MS": str(settings.poll_timeout_ms),
+        }
+    )
+    env.update(overrides)
+    return env
+
+
+def start_indexer_process(
+    settings: IndexerSettings, log_path: Path, until_idle: float | None, **env: str
+) -> subprocess.Popen[bytes]:
+    """Run the indexer's entry point in a child process, its JSON logs into ``log_path``."""
+    code = (
+        "import sys\n"
+        "from consumers.indexer.service import main\n"
+        f"sys.exit(main(until_idle={until_idle!r}))\n"
+    )
+    log_file = log_path.open("wb")
+    try:
+        return subprocess.Popen(
+            [sys.executable, "-c", code],
+            cwd=REPO,
+            env=indexer_env(settings, **env),
+            stdout=subprocess.DEVNULL,
+            stderr=log_file,
+        )
+    finally:
+        log_file.close()
+
+
+def log_events(log_path: Path, event: str) -> list[dict[str, Any]]:
+    """The JSON log lines of a child indexer with the given ``event`` field."""
+    found: list[dict[str, Any]] = []
+    for line in log_path.read_text(errors="replace").splitlines():
+        if line.startswith("{"):
+            try:
+                entry = json.loads(line)
+            except json.JSONDecodeError:
+                continue
+            if entry.get("event") == event:
+                found.append(entry)
+    return found
+
+
+class IndexerKit:
+    """The helpers above, for test modules (which cannot import a conftest)."""
+
+    count_documents = staticmethod(count_documents)
+    document_ids = staticmethod(document_ids)
+    wait_for_count = staticmethod(wait_for_count)
+    read_dead_letters = staticmethod(read_dead_letters)
+    start_indexer_process = staticmethod(start_indexer_process)
+    log_events = staticmethod(log_events)
+
+
+@pytest.fixture(scope="session")
+def kit() -> type[IndexerKit]:
+    """Helpers to count documents, read dead letters and run indexer processes."""
+    return IndexerKit

@@ -1,0 +1,227 @@
+"""The consumer runtime against the real local Kafka: batches, commits, dead letters, retries."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+import pytest
+from kafka import KafkaConsumer, KafkaProducer
+from kafka.structs import TopicPartition
+
+from consumers.runtime import (
+    HEADER_ERROR,
+    HEADER_OFFSET,
+    HEADER_PARTITION,
+    HEADER_STAGE,
+    HEADER_TOPIC,
+    ConsumedRecord,
+    ConsumerRuntime,
+    ConsumerSettings,
+    Outcome,
+    SinkBusy,
+    decode_headers,
+)
+from newswire.settings import KafkaSettings
+from newswire.transport.kafka import RecordPublisher
+from schemas.events import Event
+from schemas.topics import TopicSpec
+
+pytestmark = pytest.mark.integration
+
+FIXTURE = Path(__file__).resolve().parents[3] / "fixtures" / "events" / "events.jsonl"
+
+
+def fixture_events() -> list[Event]:
+    return [Event.model_validate_json(line) for line in FIXTURE.read_text().splitlines() if line]
+
+
+class RecordingHandler:
+    """Records what it was given; can push back a number of times, or reject chosen ids."""
+
+    stage = "test-stage"
+
+    def __init__(self, *, busy_times: int = 0, reject: frozenset[str] = frozenset()) -> None:
+        self.busy_times = busy_times
+        self.reject = reject
+        self.handled: list[str] = []
+        self.calls = 0
+
+    def handle(self, batch: Sequence[ConsumedRecord[Event]]) -> Sequence[Outcome]:
+        self.calls += 1
+        if self.busy_times > 0:
+            self.busy_times -= 1
+            # The first record is final already: the runtime must not hand it over again.
+            self.handled.append(batch[0].value.event_id)
+            raise SinkBusy("sink full", settled={0: Outcome.done()})
+        outcomes: list[Outcome] = []
+        for record in batch:
+            if record.value.event_id in self.reject:
+                outcomes.append(Outcome.dead_letter("rejected by the test sink"))
+            else:
+                self.handled.append(record.value.event_id)
+                outcomes.append(Outcome.done())
+        return outcomes
+
+
+@pytest.fixture(params=[False, True], ids=["sequential", "pipelined"])
+def pipeline(request: pytest.FixtureRequest) -> bool:
+    """Every runtime test runs with and without handling in a background thread."""
+    flag: bool = request.param
+    return flag
+
+
+def settings_for(kafka: KafkaSettings, group: str, pipeline: bool) -> ConsumerSettings:
+    return ConsumerSettings(
+        kafka=kafka,
+        group_id=group,
+        pipeline=pipeline,
+        poll_timeout_ms=200,
+        retry_initial_backoff_s=0.05,
+        retry_max_backoff_s=0.2,
+        lag_refresh_s=0.0,
+    )
+
+
+def read_dead_letters(kafka: KafkaSettings, spec: TopicSpec, expected: int) -> list[object]:
+    consumer = KafkaConsumer(**kafka.client_options(), group_id=None, auto_offset_reset="earliest")
+    try:
+        consumer.assign([TopicPartition(spec.dlq, 0)])
+        found: list[object] = []
+        deadline = time.monotonic() + 20
+        while len(found) < expected and time.monotonic() < deadline:
+            for records in consumer.poll(timeout_ms=500).values():
+                found.extend(records)
+        return found
+    finally:
+        consumer.close()
+
+
+def test_every_record_is_handled_once_and_committed(
+    kafka_settings: KafkaSettings, events_topic: TopicSpec, unique_suffix: str, pipeline: bool
+) -> None:
+    events = fixture_events()
+    with RecordPublisher(kafka_settings) as publisher:
+        publisher.publish(events_topic, events)
+    handler = RecordingHandler()
+    # Small batches, so several are in flight one after the other.
+    settings = settings_for(kafka_settings, unique_suffix, pipeline).model_copy(
+        update={"max_batch_records": 3}
+    )
+    runtime = ConsumerRuntime([events_topic], handler, settings)
+    assert runtime.run(until_idle=2.0) == 0
+    assert sorted(handler.handled) == sorted(e.event_id for e in events)
+    assert handler.calls >= 4
+    labels = {"stage": "test-stage", "topic": events_topic.name}
+    assert runtime.metrics.value("newswire_consumer_records_done_total", labels) == len(events)
+    assert runtime.metrics.value("newswire_consumer_records_consumed_total", labels) == len(events)
+    lags = [
+        runtime.metrics.registry.get_sample_value(
+            "newswire_consumer_lag", {**labels, "partition": str(p)}
+        )
+        for p in range(events_topic.partitions)
+    ]
+    assert lags == [0.0, 0.0, 0.0], "every partition is read to its end"
+
+    again = RecordingHandler()
+    rerun = ConsumerRuntime(
+        [events_topic], again, settings_for(kafka_settings, unique_suffix, pipeline)
+    )
+    assert rerun.run(until_idle=2.0) == 0
+    assert again.handled == [], "committed records were delivered again to the same group"
+
+
+def test_poison_and_rejected_records_go_to_the_dead_letter_topic_with_provenance(
+    kafka_settings: KafkaSettings, events_topic: TopicSpec, unique_suffix: str, pipeline: bool
+) -> None:
+    events = fixture_events()[:4]
+    producer = KafkaProducer(**kafka_settings.client_options(), acks="all")
+    try:
+        # All on partition 0 so the order is known: poison, wrong key, then valid records.
+        producer.send(events_topic.name, key=b"bad", value=b"{not json", partition=0)
+        producer.send(
+            events_topic.name,
+            key=b"0" * 32,
+            value=events[0].model_dump_json().encode(),
+            partition=0,
+        )
+        for event in events:
+            producer.send(
+                events_topic.name,
+                key=event.event_id.encode(),
+                value=event.model_dump_json().encode(),
+                partition=0,
+            )
+        producer.flush(timeout=30)
+    finally:
+        producer.close()
+    rejected = events[1].event_id
+    handler = RecordingHandler(reject=frozenset({rejected}))
+    runtime = ConsumerRuntime(
+        [events_topic], handler, settings_for(kafka_settings, unique_suffix, pipeline)
+    )
+    assert runtime.run(until_idle=2.0) == 0
+
+    assert sorted(handler.handled) == sorted(e.event_id for e in events if e.event_id != rejected)
+    letters = read_dead_letters(kafka_settings, events_topic, expected=3)
+    assert len(letters) == 3
+    headers = [decode_headers(letter.headers) for letter in letters]  # type: ignore[attr-defined]
+    assert [h[HEADER_OFFSET] for h in headers] == ["0", "1", "3"]
+    for h in headers:
+        assert h[HEADER_TOPIC] == events_topic.name
+        assert h[HEADER_PARTITION] == "0"
+        assert h[HEADER_STAGE] == "test-stage"
+    assert "invalid" in headers[0][HEADER_ERROR]
+    assert "differs from event_id" in headers[1][HEADER_ERROR]
+    assert headers[2][HEADER_ERROR] == "rejected by the test sink"
+    assert letters[0].value == b"{not json"  # type: ignore[attr-defined]
+
+
+def test_a_busy_sink_is_retried_with_only_the_unsettled_records(
+    kafka_settings: KafkaSettings, events_topic: TopicSpec, unique_suffix: str, pipeline: bool
+) -> None:
+    events = fixture_events()[:5]
+    with RecordPublisher(kafka_settings) as publisher:
+        publisher.publish(events_topic, events)
+    handler = RecordingHandler(busy_times=2)
+    settings = settings_for(kafka_settings, unique_suffix, pipeline).model_copy(
+        update={"max_batch_records": 100}
+    )
+    runtime = ConsumerRuntime([events_topic], handler, settings)
+    assert runtime.run(until_idle=2.0) == 0
+    assert sorted(handler.handled) == sorted(e.event_id for e in events)
+    assert len(handler.handled) == len(set(handler.handled)), "a settled record was redone"
+    assert (
+        runtime.metrics.value("newswire_consumer_batch_retries_total", {"stage": "test-stage"}) >= 2
+    )
+
+
+def test_a_stop_during_a_retry_wait_abandons_the_batch_uncommitted(
+    kafka_settings: KafkaSettings, events_topic: TopicSpec, unique_suffix: str, pipeline: bool
+) -> None:
+    events = fixture_events()[:3]
+    with RecordPublisher(kafka_settings) as publisher:
+        publisher.publish(events_topic, events)
+
+    class AlwaysBusy(RecordingHandler):
+        def handle(self, batch: Sequence[ConsumedRecord[Event]]) -> Sequence[Outcome]:
+            self.calls += 1
+            raise SinkBusy("never ready")
+
+    busy = AlwaysBusy()
+    settings = settings_for(kafka_settings, unique_suffix, pipeline)
+    runtime = ConsumerRuntime([events_topic], busy, settings)
+    stopper = threading.Timer(4.0, runtime.stop)
+    stopper.start()
+    try:
+        assert runtime.run(install_signal_handlers=False) == 0
+    finally:
+        stopper.cancel()
+    assert busy.calls >= 2
+
+    handler = RecordingHandler()
+    rerun = ConsumerRuntime([events_topic], handler, settings)
+    assert rerun.run(until_idle=2.0) == 0
+    assert sorted(handler.handled) == sorted(e.event_id for e in events)
