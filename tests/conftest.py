@@ -6,17 +6,22 @@ with the command that starts it, rather than skipping silently.
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
+import yaml
 from elasticsearch import Elasticsearch
 
 from newswire.settings import ElasticsearchSettings, KafkaSettings
+from schemas.base import stable_id
+from schemas.events import Event
 
 # The shared sample articles sit beside the checkout (../shared/seeds); NEWSWIRE_SEEDS_DIR moves them.
 SEEDS_DIR = Path(
@@ -79,3 +84,42 @@ def seeds_dir() -> Path:
     if not SEEDS_DIR.is_dir():
         pytest.fail(f"seed articles not found at {SEEDS_DIR}: set NEWSWIRE_SEEDS_DIR")
     return SEEDS_DIR
+
+
+# -- events for the alerter's tests, built from tests/fixtures/alerter/events.yaml --------------
+ALERTER_FIXTURES = FIXTURES_DIR / "alerter"
+
+
+def build_event(templates: dict[str, Any], name: str, source: str, **overrides: Any) -> Event:
+    template = dict(templates["events"][name])
+    template["actors"] = [templates["actors"][actor] for actor in template["actors"]]
+    url = f"https://www.{source}.example/news/{name}"
+    article_id = stable_id(url)
+    evidence = overrides.pop("evidence", template.pop("evidence"))
+    data = {
+        "event_id": stable_id(article_id, name),
+        "article_id": article_id,
+        "evidence": evidence,
+        "evidence_start": 0,
+        "evidence_end": len(evidence),
+        "source_id": source,
+        "article_url": url,
+        **template,
+        **overrides,
+    }
+    return Event.model_validate_json(json.dumps(data))
+
+
+@pytest.fixture(scope="session")
+def event_templates() -> dict[str, Any]:
+    return yaml.safe_load((ALERTER_FIXTURES / "events.yaml").read_text(encoding="utf-8"))
+
+
+@pytest.fixture
+def make_event(event_templates: dict[str, Any]) -> Callable[..., Event]:
+    """``make_event("call_held", "lemonde", modality="planned")``."""
+
+    def factory(name: str, source: str = "wire", **overrides: Any) -> Event:
+        return build_event(event_templates, name, source, **overrides)
+
+    return factory

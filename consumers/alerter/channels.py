@@ -27,8 +27,8 @@ from schemas.subscriptions import EmailChannel, SlackChannel, WebhookChannel
 
 log = logging.getLogger(__name__)
 
-OptionsT = TypeVar("OptionsT", bound=Contract)
 ChannelOptions = WebhookChannel | SlackChannel | EmailChannel
+OptionsT = TypeVar("OptionsT", bound=ChannelOptions)
 
 
 class PermanentDeliveryError(DeliveryError):
@@ -50,9 +50,9 @@ class Notifier(ABC, Generic[OptionsT]):
         """Where messages go; channels with the same destination share a queue and rate limit."""
 
     @property
-    @abstractmethod
     def max_per_second(self) -> float:
         """The channel's rate limit."""
+        return self.options.max_per_second
 
     @abstractmethod
     def send(self, message: Message, idempotency_key: str) -> None:
@@ -60,6 +60,25 @@ class Notifier(ABC, Generic[OptionsT]):
 
     def close(self) -> None:
         """Release connections."""
+
+
+class _HttpNotifier(Notifier[OptionsT]):
+    """A notifier that posts over HTTP with one client, opened on first use."""
+
+    def __init__(self, options: OptionsT, settings: AlerterSettings) -> None:
+        super().__init__(options, settings)
+        self._client: httpx.Client | None = None
+
+    def _http(self) -> httpx.Client:
+        if self._client is None:
+            self._client = httpx.Client(timeout=self.options.timeout_seconds)
+        return self._client
+
+    def close(self) -> None:
+        """Close the HTTP client."""
+        if self._client is not None:
+            self._client.close()
+            self._client = None
 
 
 def _check_http_status(response: httpx.Response, what: str) -> None:
@@ -72,7 +91,7 @@ def _check_http_status(response: httpx.Response, what: str) -> None:
     raise DeliveryError(message)
 
 
-class WebhookNotifier(Notifier[WebhookChannel]):
+class WebhookNotifier(_HttpNotifier[WebhookChannel]):
     """A generic JSON webhook with an idempotency key and an HMAC-SHA256 signature."""
 
     options_model = WebhookChannel
@@ -89,22 +108,14 @@ class WebhookNotifier(Notifier[WebhookChannel]):
         self._secret = secret if secret is not None else settings.webhook_secret
         if self._secret is None:
             log.warning("webhook %s has no secret: its notifications are not signed", options.url)
-        self._client: httpx.Client | None = None
 
     @property
     def destination(self) -> str:
         """Where this channel delivers."""
         return f"webhook:{self.options.url}"
 
-    @property
-    def max_per_second(self) -> float:
-        """The channel's rate limit."""
-        return self.options.max_per_second
-
     def send(self, message: Message, idempotency_key: str) -> None:
         """Send one message, or raise :class:`DeliveryError`."""
-        if self._client is None:
-            self._client = httpx.Client(timeout=self.options.timeout_seconds)
         body = webhook_body(message)
         headers = {
             "Content-Type": "application/json",
@@ -116,19 +127,13 @@ class WebhookNotifier(Notifier[WebhookChannel]):
                 self._secret.get_secret_value(), body, int(time.time())
             )
         try:
-            response = self._client.post(self.options.url, content=body, headers=headers)
+            response = self._http().post(self.options.url, content=body, headers=headers)
         except httpx.HTTPError as exc:
             raise DeliveryError(f"webhook {self.options.url}: {type(exc).__name__}: {exc}") from exc
         _check_http_status(response, f"webhook {self.options.url}")
 
-    def close(self) -> None:
-        """Close the HTTP client."""
-        if self._client is not None:
-            self._client.close()
-            self._client = None
 
-
-class SlackNotifier(Notifier[SlackChannel]):
+class SlackNotifier(_HttpNotifier[SlackChannel]):
     """A Slack incoming webhook (its URL is a secret read from the environment)."""
 
     options_model = SlackChannel
@@ -141,24 +146,16 @@ class SlackNotifier(Notifier[SlackChannel]):
                 f"slack: environment variable {options.webhook_url_env} is not set"
             )
         self._url = url
-        self._client: httpx.Client | None = None
 
     @property
     def destination(self) -> str:
         """Where this channel delivers."""
         return f"slack:{self.options.webhook_url_env}"
 
-    @property
-    def max_per_second(self) -> float:
-        """The channel's rate limit."""
-        return self.options.max_per_second
-
     def send(self, message: Message, idempotency_key: str) -> None:
         """Send one message, or raise :class:`DeliveryError`."""
-        if self._client is None:
-            self._client = httpx.Client(timeout=self.options.timeout_seconds)
         try:
-            response = self._client.post(
+            response = self._http().post(
                 self._url.get_secret_value(),
                 json=slack_payload(message),
                 headers={IDEMPOTENCY_HEADER: idempotency_key},
@@ -169,12 +166,6 @@ class SlackNotifier(Notifier[SlackChannel]):
                 f"slack ({self.options.webhook_url_env}): {type(exc).__name__}"
             ) from exc
         _check_http_status(response, f"slack ({self.options.webhook_url_env})")
-
-    def close(self) -> None:
-        """Close the HTTP client."""
-        if self._client is not None:
-            self._client.close()
-            self._client = None
 
 
 class EmailNotifier(Notifier[EmailChannel]):
@@ -199,11 +190,6 @@ class EmailNotifier(Notifier[EmailChannel]):
         return (
             f"email:{self.options.smtp_host}:{self.options.smtp_port}:{','.join(self.options.to)}"
         )
-
-    @property
-    def max_per_second(self) -> float:
-        """The channel's rate limit."""
-        return self.options.max_per_second
 
     def build_message(self, message: Message, idempotency_key: str) -> EmailMessage:
         """The MIME message (text and HTML) for ``message``."""

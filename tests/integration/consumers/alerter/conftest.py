@@ -25,8 +25,6 @@ from kafka.admin import NewTopic
 
 from consumers.alerter.settings import AlerterSettings
 from newswire.settings import ElasticsearchSettings, KafkaSettings
-from schemas.base import stable_id
-from schemas.events import Event
 
 FIXTURES = Path(__file__).resolve().parents[3] / "fixtures" / "alerter"
 WEBHOOK_SECRET = "integration-test-secret"
@@ -181,39 +179,6 @@ def smtp() -> Iterator[SmtpSink]:
     sink = SmtpSink()
     yield sink
     sink.stop()
-
-
-def build_event(templates: dict[str, Any], name: str, source: str, **overrides: Any) -> Event:
-    template = dict(templates["events"][name])
-    template["actors"] = [templates["actors"][actor] for actor in template["actors"]]
-    url = f"https://www.{source}.example/news/{name}"
-    article_id = stable_id(url)
-    evidence = overrides.pop("evidence", template.pop("evidence"))
-    data = {
-        "event_id": stable_id(article_id, name),
-        "article_id": article_id,
-        "evidence": evidence,
-        "evidence_start": 0,
-        "evidence_end": len(evidence),
-        "source_id": source,
-        "article_url": url,
-        **template,
-        **overrides,
-    }
-    return Event.model_validate_json(json.dumps(data))
-
-
-@pytest.fixture(scope="session")
-def event_templates() -> dict[str, Any]:
-    return yaml.safe_load((FIXTURES / "events.yaml").read_text(encoding="utf-8"))
-
-
-@pytest.fixture
-def make_event(event_templates: dict[str, Any]) -> Callable[..., Event]:
-    def factory(name: str, source: str = "wire", **overrides: Any) -> Event:
-        return build_event(event_templates, name, source, **overrides)
-
-    return factory
 
 
 @pytest.fixture
