@@ -10,6 +10,23 @@ from schemas.events import Event
 
 DLQ_SUFFIX = ".dlq"
 
+# A dead-letter record keeps the original key and value bytes unchanged; these headers say
+# where it came from and why it failed (UTF-8 text values).
+DLQ_HEADER_TOPIC = "newswire.source.topic"
+DLQ_HEADER_PARTITION = "newswire.source.partition"
+DLQ_HEADER_OFFSET = "newswire.source.offset"
+DLQ_HEADER_STAGE = "newswire.stage"
+DLQ_HEADER_ERROR = "newswire.error"
+DLQ_HEADER_FAILED_AT = "newswire.failed_at"
+DLQ_HEADERS = (
+    DLQ_HEADER_TOPIC,
+    DLQ_HEADER_PARTITION,
+    DLQ_HEADER_OFFSET,
+    DLQ_HEADER_STAGE,
+    DLQ_HEADER_ERROR,
+    DLQ_HEADER_FAILED_AT,
+)
+
 
 @dataclass(frozen=True, slots=True)
 class TopicSpec:

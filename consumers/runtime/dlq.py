@@ -13,16 +13,25 @@ from kafka.errors import KafkaError
 
 from consumers.runtime.errors import ConsumerError
 from newswire.settings import KafkaSettings
-from schemas.topics import DLQ_SUFFIX
+from schemas.topics import (
+    DLQ_HEADER_ERROR,
+    DLQ_HEADER_FAILED_AT,
+    DLQ_HEADER_OFFSET,
+    DLQ_HEADER_PARTITION,
+    DLQ_HEADER_STAGE,
+    DLQ_HEADER_TOPIC,
+    DLQ_SUFFIX,
+)
 
 log = logging.getLogger(__name__)
 
-HEADER_TOPIC = "newswire.source.topic"
-HEADER_PARTITION = "newswire.source.partition"
-HEADER_OFFSET = "newswire.source.offset"
-HEADER_STAGE = "newswire.stage"
-HEADER_ERROR = "newswire.error"
-HEADER_FAILED_AT = "newswire.failed_at"
+# The header names are part of the topic catalogue's contract.
+HEADER_TOPIC = DLQ_HEADER_TOPIC
+HEADER_PARTITION = DLQ_HEADER_PARTITION
+HEADER_OFFSET = DLQ_HEADER_OFFSET
+HEADER_STAGE = DLQ_HEADER_STAGE
+HEADER_ERROR = DLQ_HEADER_ERROR
+HEADER_FAILED_AT = DLQ_HEADER_FAILED_AT
 
 _MAX_ERROR_BYTES = 4096
 
