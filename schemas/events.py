@@ -7,12 +7,21 @@ from datetime import date
 from enum import StrEnum
 from typing import Annotated, Literal
 
-from pydantic import AwareDatetime, Field, model_validator
+from pydantic import AfterValidator, AwareDatetime, Field, model_validator
 
-from schemas.articles import ArticleId, SourceId
+from schemas.articles import SourceId
 from schemas.base import Contract
 
 EventId = Annotated[str, Field(pattern=r"^[0-9a-f]{32}$")]
+# Articles ingested by newswire have 32-hex ids; `newswire extract` also takes articles from
+# elsewhere whose ids are theirs, and its events must join back to them.
+EventArticleId = Annotated[str, AfterValidator(lambda v: _non_blank(v, "article_id"))]
+
+
+def _non_blank(value: str, name: str) -> str:
+    if not value.strip() or len(value) > 512:
+        raise ValueError(f"{name} must be 1 to 512 characters, not blank")
+    return value
 
 
 class EventType(StrEnum):
@@ -108,7 +117,7 @@ class Event(Contract):
 
     schema_version: Literal[1] = 1
     event_id: EventId
-    article_id: ArticleId
+    article_id: EventArticleId
     article_version: Annotated[int, Field(ge=1)] = 1
     type: EventType
     actors: tuple[ActorRef, ...]

@@ -204,3 +204,9 @@ def test_aware_datetimes_are_required() -> None:
     with pytest.raises(ValidationError, match="timezone"):
         make_article(fetched_at="2026-11-20T10:00:00")
     assert make_article().fetched_at == datetime(2026, 11, 20, 10, tzinfo=UTC)
+
+
+def test_events_keep_foreign_article_ids_so_they_join_back_to_their_input() -> None:
+    assert make_event(article_id="reuters-2024-03-20-001").article_id == "reuters-2024-03-20-001"
+    with pytest.raises(ValidationError, match="article_id"):
+        make_event(article_id="   ")

@@ -1,0 +1,286 @@
+"""The library API the pipeline calls: :class:`EventExtractor`.
+
+It loads the spaCy model once per process, adds our components, pre-filters sentences, parses
+only the candidates (batched across articles with ``nlp.pipe``), then resolves dates, flags
+historical background, merges repeated mentions and builds :class:`schemas.events.Event` records.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from newswire.errors import NewswireError
+from newswire.extract.dates import Granularity, ResolvedDate, resolve_date
+from newswire.extract.gazetteer import Gazetteer, GazetteerEntry, load_gazetteer
+from newswire.extract.merge import (
+    ArticleFacts,
+    ArticleMention,
+    build_events,
+    merge_mentions,
+)
+from newswire.extract.patterns import TriggerLexicon, extractor_version, load_lexicon
+from newswire.extract.prefilter import Candidate, SentencePrefilter, SentenceSpan
+from newswire.extract.settings import ExtractSettings
+from schemas.articles import NormalizedArticle
+from schemas.events import ActorKind, Event, Modality
+
+_DATELINE = re.compile(r"^\s*date\s+(\d{4}-\d{2}-\d{2})\b")
+
+
+class ExtractError(NewswireError):
+    """Event extraction cannot run (the model or a data file cannot be loaded)."""
+
+
+@dataclass(frozen=True, slots=True)
+class ArticleInput:
+    """One article to extract from: its text and what events copy from it."""
+
+    facts: ArticleFacts
+    text: str
+    published: date | None
+
+    @classmethod
+    def from_article(cls, article: NormalizedArticle) -> ArticleInput:
+        """Wrap a normalized article."""
+        published = article.published_at.date() if article.published_at else None
+        return cls(
+            ArticleFacts.from_article(article), article.text, published or _dateline(article.text)
+        )
+
+    @classmethod
+    def from_text(
+        cls,
+        article_id: str,
+        text: str,
+        *,
+        title: str | None = None,
+        published: date | None = None,
+        url: str | None = None,
+    ) -> ArticleInput:
+        """Wrap a plain text; a leading "date YYYY-MM-DD" line stands in for a missing date."""
+        facts = ArticleFacts(article_id=article_id, title=title, url=url)
+        return cls(facts, text, published or _dateline(text))
+
+
+_DEBUNKED = re.compile(
+    r"\b(?:the|that|this)\s+(\w+)\s+(?:was|were|is|are|had been|has been)\s+"
+    r"(?:a\s+)?(?:fake|false|fabricated|doctored|forged|a hoax|hoax|untrue|baseless|staged)\b",
+    re.IGNORECASE,
+)
+
+
+def debunked_nouns(following: str) -> tuple[str, ...]:
+    """Nouns the next sentence calls fake ("Officials said the recording was fake")."""
+    sentence = re.split(r"(?<=[.!?])\s", following, maxsplit=1)[0]
+    return tuple(match.group(1).lower().rstrip("s") for match in _DEBUNKED.finditer(sentence))
+
+
+def _after_dateline(text: str, candidate: Candidate) -> Candidate:
+    """Keep a leading "date YYYY-MM-DD" out of the first sentence (it is not an event date)."""
+    match = _DATELINE.match(text)
+    if match is None or candidate.span.start >= match.end():
+        return candidate
+    start = match.end()
+    while start < candidate.span.end and text[start].isspace():
+        start += 1
+    return Candidate(SentenceSpan(start, candidate.span.end), candidate.context_ids)
+
+
+def _dateline(text: str) -> date | None:
+    match = _DATELINE.match(text)
+    if match is None:
+        return None
+    try:
+        return date.fromisoformat(match.group(1))
+    except ValueError:
+        return None
+
+
+@functools.cache
+def load_pipeline(model: str, gazetteer_path: str, lexicon_path: str) -> Any:
+    """Load the spaCy model with our components, once per process and configuration."""
+    import spacy
+
+    from newswire.extract import components  # noqa: F401  (registers the factories)
+
+    try:
+        # The named-entity recogniser is the costliest component and the gazetteer does its job.
+        nlp = spacy.load(model, exclude=["ner"])
+    except OSError as exc:
+        raise ExtractError(f"cannot load spaCy model {model!r}: {exc}") from exc
+    nlp.add_pipe("newswire_gazetteer", config={"gazetteer_path": gazetteer_path})
+    nlp.add_pipe("newswire_triggers", config={"lexicon_path": lexicon_path})
+    nlp.add_pipe("newswire_events", config={"gazetteer_path": gazetteer_path})
+    return nlp
+
+
+class EventExtractor:
+    """Extracts typed events from articles.
+
+    Construct once per process (or per worker) and call :meth:`open` (or let the first call do
+    it); the spaCy model is loaded once per process whatever the number of extractors.
+    """
+
+    def __init__(self, settings: ExtractSettings | None = None) -> None:
+        self.settings = settings or ExtractSettings()
+        self.gazetteer: Gazetteer = load_gazetteer(self.settings.gazetteer_path)
+        self.lexicon: TriggerLexicon = load_lexicon(self.settings.lexicon_path)
+        self.prefilter = SentencePrefilter(
+            self.gazetteer, self.lexicon, self.settings.context_actors
+        )
+        self._nlp: Any = None
+        self._countries: dict[str, GazetteerEntry] = {
+            entry.country: entry
+            for entry in self.gazetteer.entries
+            if entry.kind is ActorKind.COUNTRY and entry.country
+        }
+
+    @property
+    def version(self) -> str:
+        """The extractor version stamped on events."""
+        from newswire.extract import rules  # noqa: F401  (registers the rules)
+
+        return extractor_version(self.lexicon, self.gazetteer.version)
+
+    def open(self) -> EventExtractor:
+        """Load the spaCy pipeline (cached per process)."""
+        if self._nlp is None:
+            self._nlp = load_pipeline(
+                self.settings.model,
+                str(self.settings.gazetteer_path or ""),
+                str(self.settings.lexicon_path or ""),
+            )
+        return self
+
+    @property
+    def nlp(self) -> Any:
+        """The loaded spaCy pipeline."""
+        return self.open()._nlp
+
+    def extract(self, article: NormalizedArticle) -> list[Event]:
+        """The events of one normalized article."""
+        return self.extract_inputs([ArticleInput.from_article(article)])[0]
+
+    def extract_text(
+        self,
+        article_id: str,
+        text: str,
+        *,
+        title: str | None = None,
+        published: date | None = None,
+        url: str | None = None,
+    ) -> list[Event]:
+        """The events of a plain text (offsets are into ``text``)."""
+        item = ArticleInput.from_text(article_id, text, title=title, published=published, url=url)
+        return self.extract_inputs([item])[0]
+
+    def extract_inputs(self, items: Sequence[ArticleInput]) -> list[list[Event]]:
+        """The events of several articles, parsed together for throughput."""
+        return [events for _, events in self.iter_extract(items)]
+
+    def iter_extract(
+        self, items: Iterable[ArticleInput]
+    ) -> Iterator[tuple[ArticleInput, list[Event]]]:
+        """Yield each article with its events, parsing articles in chunks."""
+        chunk: list[ArticleInput] = []
+        for item in items:
+            chunk.append(item)
+            if len(chunk) >= self.settings.articles_per_chunk:
+                yield from self._extract_chunk(chunk)
+                chunk = []
+        if chunk:
+            yield from self._extract_chunk(chunk)
+
+    def _extract_chunk(
+        self, chunk: list[ArticleInput]
+    ) -> Iterator[tuple[ArticleInput, list[Event]]]:
+        nlp = self.nlp
+        extracted_at = datetime.now(UTC)
+        version = self.version
+        jobs: list[tuple[int, Candidate]] = []
+        for index, item in enumerate(chunk):
+            jobs.extend((index, candidate) for candidate in self.prefilter.candidates(item.text))
+        docs = []
+        jobs = [(index, _after_dateline(chunk[index].text, c)) for index, c in jobs]
+        for index, candidate in jobs:
+            text = chunk[index].text
+            doc = nlp.make_doc(text[candidate.span.start : candidate.span.end])
+            doc._.nw_context_actors = candidate.context_ids
+            doc._.nw_debunked_nouns = debunked_nouns(
+                text[candidate.span.end : candidate.span.end + 400]
+            )
+            docs.append(doc)
+        per_article: list[list[ArticleMention]] = [[] for _ in chunk]
+        for (index, candidate), doc in zip(
+            jobs, nlp.pipe(docs, batch_size=self.settings.batch_size), strict=True
+        ):
+            per_article[index].extend(
+                self._place(mention, candidate, chunk[index].published)
+                for mention in doc._.nw_mentions or ()
+            )
+        for item, mentions in zip(chunk, per_article, strict=True):
+            clusters = merge_mentions(mentions)
+            yield (
+                item,
+                build_events(
+                    item.facts,
+                    item.text,
+                    clusters,
+                    extractor_version=version,
+                    extracted_at=extracted_at,
+                    country_entry=self._countries.get,
+                    min_confidence=self.settings.min_confidence,
+                ),
+            )
+
+    def _place(self, mention: Any, candidate: Candidate, published: date | None) -> ArticleMention:
+        resolved: ResolvedDate | None = None
+        modality: Modality = mention.modality
+        if mention.date is not None:
+            resolved = resolve_date(mention.date, published, future=mention.future)
+        if (
+            resolved is not None
+            and published is not None
+            and modality is Modality.ASSERTED
+            and resolved.value > published + timedelta(days=1)
+            and resolved.granularity is Granularity.DAY
+        ):
+            modality = Modality.PLANNED
+        return ArticleMention(
+            event_type=mention.event_type,
+            actors=mention.actors,
+            actor_texts=mention.actor_texts,
+            modality=modality,
+            trigger=mention.trigger,
+            trigger_lemma=mention.trigger_lemma,
+            evidence_start=candidate.span.start,
+            evidence_end=candidate.span.end,
+            date=resolved,
+            historical=self._historical(resolved, published, mention.historical_cue),
+            location=mention.location,
+            confidence=mention.confidence,
+        )
+
+    def _historical(self, resolved: ResolvedDate | None, published: date | None, cue: bool) -> bool:
+        if resolved is None:
+            return False
+        if published is None:
+            return cue
+        if resolved.granularity is Granularity.YEAR:
+            return resolved.value.year < published.year
+        if resolved.granularity is Granularity.MONTH:
+            return (published - resolved.value).days > self.settings.historical_after_days + 31
+        return (published - resolved.value).days > self.settings.historical_after_days
+
+
+def default_gazetteer_path() -> Path:
+    """Where the packaged gazetteer lives (for other stages that want the file itself)."""
+    from newswire.extract.gazetteer import DEFAULT_GAZETTEER_PATH
+
+    return DEFAULT_GAZETTEER_PATH
