@@ -9,7 +9,7 @@ import os
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -357,14 +357,8 @@ class StackManager:
         )
         timings["bootstrap"] = time.monotonic() - t0
         self._write_env(state)
-        status = self._status(state)
-        return StackStatus(
-            run_dir=status.run_dir,
-            running=status.running,
-            bootstrap_servers=status.bootstrap_servers,
-            elasticsearch_url=status.elasticsearch_url,
-            kafka=status.kafka,
-            elasticsearch=status.elasticsearch,
+        return replace(
+            self._status(state),
             reused=reused,
             timings={k: round(v, 2) for k, v in timings.items()},
             artifacts_from_cache=from_cache,

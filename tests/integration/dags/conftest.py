@@ -14,7 +14,7 @@ import subprocess
 import sys
 import threading
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -22,6 +22,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+import yaml
 from kafka import KafkaConsumer, TopicPartition
 
 from newswire.settings import KafkaSettings
@@ -221,6 +222,56 @@ def airflow_home(
     return airflow
 
 
+SOURCE_KINDS = ("rss", "atom", "sitemap", "html", "json", "filedrop")
+
+
+def write_every_kind_catalogue(
+    path: Path,
+    base: str,
+    seeds_dir: Path,
+    prefix: str,
+    extra: list[dict[str, Any]],
+) -> dict[str, str]:
+    """Write a catalogue with one source of every kind on the loopback site (plus ``extra``).
+
+    Returns the source id of each kind. Every source may reach loopback and is barely limited.
+    """
+    ids = {kind: f"{prefix}-{kind}" for kind in SOURCE_KINDS}
+    sources: list[dict[str, Any]] = [
+        {"id": ids["rss"], "kind": "rss", "url": f"{base}/feed.rss"},
+        {"id": ids["atom"], "kind": "atom", "url": f"{base}/feed.atom"},
+        {"id": ids["sitemap"], "kind": "sitemap", "url": f"{base}/sitemap.xml"},
+        {
+            "id": ids["html"],
+            "kind": "html",
+            "url": f"{base}/transport",
+            "html": {"follow_links": True, "link_pattern": "/pages/"},
+        },
+        {
+            "id": ids["json"],
+            "kind": "json",
+            "url": f"{base}/api/news",
+            "json": {
+                "fields": {"items": "items", "text": "text"},
+                "pagination": {"type": "page", "page_param": "page", "max_pages": 3},
+            },
+        },
+        {"id": ids["filedrop"], "kind": "filedrop", "path": str(seeds_dir)},
+        *extra,
+    ]
+    for source in sources:
+        source["allow_private_network"] = True
+        source["rate_limit_per_second"] = 50.0
+    path.write_text(yaml.safe_dump({"sources": sources}), encoding="utf-8")
+    return ids
+
+
+@pytest.fixture
+def every_kind_catalogue() -> Callable[..., dict[str, str]]:
+    """:func:`write_every_kind_catalogue`, for test modules (they cannot import a conftest)."""
+    return write_every_kind_catalogue
+
+
 class TopicTail:
     """Reads what was appended to one catalogue topic after :meth:`mark`."""
 
@@ -230,6 +281,7 @@ class TopicTail:
         self._consumer = KafkaConsumer(**settings.client_options(), enable_auto_commit=False)
         partitions = self._consumer.partitions_for_topic(spec.name) or set()
         self._partitions = [TopicPartition(spec.name, p) for p in sorted(partitions)]
+        assert self._partitions, f"topic {spec.name} has no partitions"
         self._consumer.assign(self._partitions)
         self.mark()
 
@@ -237,10 +289,10 @@ class TopicTail:
         """Remember the current end of every partition."""
         self._start = dict(self._consumer.end_offsets(self._partitions))
 
-    def appended(self) -> list[Any]:
-        """Every record appended since :meth:`mark`, validated, its key checked."""
+    def appended(self) -> list[tuple[str, Any]]:
+        """(key, record) of every record appended since :meth:`mark`, its key checked."""
         end = self._consumer.end_offsets(self._partitions)
-        found: list[Any] = []
+        found: list[tuple[str, Any]] = []
         for partition in self._partitions:
             if end[partition] <= self._start[partition]:
                 continue
@@ -254,8 +306,9 @@ class TopicTail:
                 for message in batch.get(partition, []):
                     if message.offset < end[partition]:
                         record = self._spec.model.model_validate_json(message.value)
-                        assert message.key.decode("utf-8") == self._spec.key_of(record)
-                        found.append(record)
+                        key = message.key.decode("utf-8")
+                        assert key == self._spec.key_of(record)
+                        found.append((key, record))
         self._consumer.assign(self._partitions)
         return found
 

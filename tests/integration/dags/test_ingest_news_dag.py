@@ -10,21 +10,19 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Protocol
 
 import pytest
-import yaml
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
-
-KINDS = ("rss", "atom", "sitemap", "html", "json", "filedrop")
 
 
 class Tail(Protocol):
     def mark(self) -> None: ...
 
-    def appended(self) -> list[Any]: ...
+    def appended(self) -> list[tuple[str, Any]]: ...
 
 
 class Site(Protocol):
@@ -39,40 +37,13 @@ class Airflow(Protocol):
     ) -> object: ...
 
 
-def _catalogue(path: Path, base: str, seeds_dir: Path, suffix: str) -> dict[str, str]:
-    ids = {kind: f"dag-{kind}-{suffix}" for kind in KINDS}
-    sources: list[dict[str, Any]] = [
-        {"id": ids["rss"], "kind": "rss", "url": f"{base}/feed.rss"},
-        {"id": ids["atom"], "kind": "atom", "url": f"{base}/feed.atom"},
-        {"id": ids["sitemap"], "kind": "sitemap", "url": f"{base}/sitemap.xml"},
-        {
-            "id": ids["html"],
-            "kind": "html",
-            "url": f"{base}/transport",
-            "html": {"follow_links": True, "link_pattern": "/pages/"},
-        },
-        {
-            "id": ids["json"],
-            "kind": "json",
-            "url": f"{base}/api/news",
-            "json": {
-                "fields": {"items": "items", "text": "text"},
-                "pagination": {"type": "page", "page_param": "page", "max_pages": 3},
-            },
-        },
-        {"id": ids["filedrop"], "kind": "filedrop", "path": str(seeds_dir)},
-        {
-            "id": f"dag-disabled-{suffix}",
-            "kind": "rss",
-            "url": f"{base}/missing.rss",
-            "enabled": False,
-        },
-    ]
-    for source in sources:
-        source.setdefault("allow_private_network", True)
-        source.setdefault("rate_limit_per_second", 50.0)
-    path.write_text(yaml.safe_dump({"sources": sources}), encoding="utf-8")
-    return ids
+def _disabled_source(base: str, suffix: str) -> dict[str, Any]:
+    return {
+        "id": f"dag-disabled-{suffix}",
+        "kind": "rss",
+        "url": f"{base}/missing.rss",
+        "enabled": False,
+    }
 
 
 def _dags_test(airflow: Airflow, logical_date: str, state_dir: Path, conf: dict[str, str]) -> None:
@@ -95,6 +66,7 @@ def _dags_test(airflow: Airflow, logical_date: str, state_dir: Path, conf: dict[
 def test_every_source_kind_reaches_kafka_and_a_rerun_publishes_nothing(
     airflow_home: Airflow,
     news_site: Site,
+    every_kind_catalogue: Callable[..., dict[str, str]],
     articles_tail: Tail,
     events_tail: Tail,
     seeds_dir: Path,
@@ -102,7 +74,13 @@ def test_every_source_kind_reaches_kafka_and_a_rerun_publishes_nothing(
     unique_suffix: str,
 ) -> None:
     catalogue = tmp_path / "catalogue.yaml"
-    ids = _catalogue(catalogue, news_site.base_url, seeds_dir, unique_suffix)
+    ids = every_kind_catalogue(
+        catalogue,
+        news_site.base_url,
+        seeds_dir,
+        f"dag-{unique_suffix}",
+        [_disabled_source(news_site.base_url, unique_suffix)],
+    )
     state_dir = tmp_path / "state"
 
     # First run: the catalogue comes from the Airflow Variable (no param given).
@@ -110,9 +88,9 @@ def test_every_source_kind_reaches_kafka_and_a_rerun_publishes_nothing(
     assert getattr(variable, "returncode", 1) == 0, getattr(variable, "stderr", "")
     _dags_test(airflow_home, "2024-06-01T00:00:00+00:00", state_dir, {})
 
-    ours = [a for a in articles_tail.appended() if a.source_id in ids.values()]
+    ours = [a for _, a in articles_tail.appended() if a.source_id in ids.values()]
     by_source = Counter(article.source_id for article in ours)
-    assert {kind: by_source[ids[kind]] for kind in KINDS} == {
+    assert {kind: by_source[ids[kind]] for kind in ids} == {
         "rss": 1,
         "atom": 1,
         "sitemap": 1,
@@ -133,7 +111,7 @@ def test_every_source_kind_reaches_kafka_and_a_rerun_publishes_nothing(
 
     # Extraction ran in the DAG too: the seeds' events reached news.events.v1, keyed by event id.
     our_ids = {article.id for article in ours}
-    events = [e for e in events_tail.appended() if e.article_id in our_ids]
+    events = [e for _, e in events_tail.appended() if e.article_id in our_ids]
     assert {e.type.value for e in events} >= {"LEADER_CONTACT", "CONFIDENTIAL_LEAK"}
     assert all(e.source_id == ids["filedrop"] for e in events)
     events_tail.mark()
@@ -142,8 +120,8 @@ def test_every_source_kind_reaches_kafka_and_a_rerun_publishes_nothing(
     # everywhere, nothing new published.
     articles_tail.mark()
     _dags_test(airflow_home, "2024-06-01T00:00:00+00:00", state_dir, {"catalogue": str(catalogue)})
-    assert [a for a in articles_tail.appended() if a.source_id in ids.values()] == []
-    assert [e for e in events_tail.appended() if e.article_id in our_ids] == []
+    assert [a for _, a in articles_tail.appended() if a.source_id in ids.values()] == []
+    assert [e for _, e in events_tail.appended() if e.article_id in our_ids] == []
     assert {
         path: n for path, n in news_site.full_bodies.items() if path.startswith("/pages/")
     } == page_downloads

@@ -15,7 +15,6 @@ from typing import Any, Protocol
 
 import pytest
 import typer
-import yaml
 from typer.testing import CliRunner
 
 from newswire.ingest.commands import ingest_command
@@ -45,37 +44,8 @@ def _app() -> typer.Typer:
     return app
 
 
-def _catalogue(path: Path, base: str, seeds_dir: Path, suffix: str) -> dict[str, str]:
-    ids = {
-        kind: f"cli-{kind}-{suffix}" for kind in ("rss", "atom", "sitemap", "html", "json", "drop")
-    }
-    sources: list[dict[str, Any]] = [
-        {"id": ids["rss"], "kind": "rss", "url": f"{base}/feed.rss"},
-        {"id": ids["atom"], "kind": "atom", "url": f"{base}/feed.atom"},
-        {"id": ids["sitemap"], "kind": "sitemap", "url": f"{base}/sitemap.xml"},
-        {
-            "id": ids["html"],
-            "kind": "html",
-            "url": f"{base}/transport",
-            "html": {"follow_links": True, "link_pattern": "/pages/"},
-        },
-        {
-            "id": ids["json"],
-            "kind": "json",
-            "url": f"{base}/api/news",
-            "json": {
-                "fields": {"items": "items", "text": "text"},
-                "pagination": {"type": "page", "page_param": "page", "max_pages": 3},
-            },
-        },
-        {"id": ids["drop"], "kind": "filedrop", "path": str(seeds_dir)},
-        {"id": f"cli-broken-{suffix}", "kind": "rss", "url": f"{base}/no-such-feed.rss"},
-    ]
-    for source in sources:
-        source["allow_private_network"] = True
-        source["rate_limit_per_second"] = 50.0
-    path.write_text(yaml.safe_dump({"sources": sources}), encoding="utf-8")
-    return ids
+def _broken_source(base: str, suffix: str) -> dict[str, Any]:
+    return {"id": f"cli-broken-{suffix}", "kind": "rss", "url": f"{base}/no-such-feed.rss"}
 
 
 def _lines(path: Path) -> list[NormalizedArticle]:
@@ -88,13 +58,20 @@ def _lines(path: Path) -> list[NormalizedArticle]:
 
 def test_second_pass_over_unchanged_sources_fetches_no_page_and_outputs_nothing(
     news_site: Site,
+    every_kind_catalogue: Callable[..., dict[str, str]],
     seeds_dir: Path,
     tmp_path: Path,
     unique_suffix: str,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     catalogue = tmp_path / "catalogue.yaml"
-    ids = _catalogue(catalogue, news_site.base_url, seeds_dir, unique_suffix)
+    ids = every_kind_catalogue(
+        catalogue,
+        news_site.base_url,
+        seeds_dir,
+        f"cli-{unique_suffix}",
+        [_broken_source(news_site.base_url, unique_suffix)],
+    )
     state = tmp_path / "state"
     first_out = tmp_path / "first.jsonl"
     args = ["ingest", "--sources", str(catalogue), "--state-dir", str(state)]
@@ -110,7 +87,7 @@ def test_second_pass_over_unchanged_sources_fetches_no_page_and_outputs_nothing(
         ids["sitemap"]: 1,
         ids["html"]: 1,
         ids["json"]: 1,
-        ids["drop"]: len(list(seeds_dir.iterdir())),
+        ids["filedrop"]: len(list(seeds_dir.iterdir())),
     }
     by_id = {a.source_id: a for a in articles}
     assert by_id[ids["json"]].text_method == TextMethod.API_FIELD
@@ -134,19 +111,29 @@ def test_second_pass_over_unchanged_sources_fetches_no_page_and_outputs_nothing(
 @pytest.mark.integration
 def test_without_output_the_pass_publishes_to_kafka(
     news_site: Site,
+    every_kind_catalogue: Callable[..., dict[str, str]],
     seeds_dir: Path,
     tmp_path: Path,
     unique_suffix: str,
     articles_tail: Callable[[], Tail],
 ) -> None:
     catalogue = tmp_path / "catalogue.yaml"
-    ids = _catalogue(catalogue, news_site.base_url, seeds_dir, "k" + unique_suffix)
+    suffix = "k" + unique_suffix
+    ids = every_kind_catalogue(
+        catalogue,
+        news_site.base_url,
+        seeds_dir,
+        f"cli-{suffix}",
+        [_broken_source(news_site.base_url, suffix)],
+    )
     tail = articles_tail()
     result = CliRunner().invoke(
         _app(), ["ingest", "--sources", str(catalogue), "--state-dir", str(tmp_path / "state")]
     )
     assert result.exit_code == 0, result.output
     published = [a for _, a in tail.appended() if a.source_id in ids.values()]
-    assert Counter(a.source_id for a in published)[ids["drop"]] == len(list(seeds_dir.iterdir()))
+    assert Counter(a.source_id for a in published)[ids["filedrop"]] == len(
+        list(seeds_dir.iterdir())
+    )
     assert {a.source_id for a in published} == set(ids.values())
     assert json.loads(published[0].model_dump_json())["schema_version"] == 1
