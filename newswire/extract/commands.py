@@ -99,7 +99,10 @@ def eval_command(
         DEFAULT_DEVSET_DIR, "--devset", help="Folder of labelled passages (YAML)."
     ),
     seeds: Path = typer.Option(
-        DEFAULT_SEEDS_DIR, "--seeds", help="Folder of the seed articles the dev set cites."
+        DEFAULT_SEEDS_DIR,
+        "--seeds",
+        envvar="NEWSWIRE_SEEDS_DIR",
+        help="Folder of the seed articles the dev set cites.",
     ),
     json_output: bool = typer.Option(False, "--json", help="Print the scores as JSON."),
 ) -> None:

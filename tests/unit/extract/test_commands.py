@@ -96,8 +96,8 @@ def test_extract_fails_clearly_on_a_missing_input(tmp_path: Path) -> None:
     assert "no such file" in result.stderr
 
 
-def test_eval_prints_scores_per_type_as_json() -> None:
-    result = CliRunner().invoke(_app(), ["eval", "--json"])
+def test_eval_prints_scores_per_type_as_json(seeds_dir: Path) -> None:
+    result = CliRunner().invoke(_app(), ["eval", "--json", "--seeds", str(seeds_dir)])
     assert result.exit_code == 0, result.output
     report = json.loads(result.stdout)
     assert set(report["per_type"]) == {t.value for t in EventType}
