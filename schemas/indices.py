@@ -19,6 +19,9 @@ from schemas.base import Contract
 from schemas.events import Event
 
 TEMPLATE_VERSION = 1
+# The low bits of an article's external version hold its source count (capped there).
+COUNT_BITS = 20
+COUNT_LIMIT = (1 << COUNT_BITS) - 1
 
 _ANALYSIS: dict[str, Any] = {
     # Only core analysis is available on the local node (no analysis-common: no asciifolding).
@@ -132,6 +135,7 @@ class IndexSpec:
     version_field: str
     month_fields: tuple[str, ...]
     properties: dict[str, Any] = field(repr=False)
+    count_field: str | None = None
     shards: int = 1
     replicas: int = 0
 
@@ -183,11 +187,21 @@ class IndexSpec:
         return value
 
     def version_of(self, record: Contract) -> int:
-        """The external version that keeps stale replays from overwriting newer documents."""
+        """The external version that keeps stale replays from overwriting newer documents.
+
+        With a ``count_field`` (an article's ``source_count``, which only grows for an id) the
+        count fills the low bits: a re-publication of the same text with more sources
+        overwrites the document, while a replay of an older count or version is refused.
+        """
         value = getattr(record, self.version_field)
         if not isinstance(value, int):
             raise TypeError(f"{self.alias}: version field {self.version_field!r} is not an int")
-        return value
+        if self.count_field is None:
+            return value
+        count = getattr(record, self.count_field)
+        if not isinstance(count, int):
+            raise TypeError(f"{self.alias}: count field {self.count_field!r} is not an int")
+        return (value << COUNT_BITS) | min(count, COUNT_LIMIT)
 
 
 ARTICLES_INDEX = IndexSpec(
@@ -196,6 +210,7 @@ ARTICLES_INDEX = IndexSpec(
     id_field="id",
     version_field="version",
     month_fields=("first_seen_at", "published_at"),
+    count_field="source_count",
     properties=ARTICLE_PROPERTIES,
 )
 EVENTS_INDEX = IndexSpec(

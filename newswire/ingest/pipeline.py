@@ -333,20 +333,27 @@ def publish_articles(
 ) -> int:
     """Publish accepted articles to ``news.articles.v1`` (keyed by id) and mark them published.
 
-    Returns how many records were acknowledged.
+    Articles published earlier whose story copies from these sources have since raised the
+    ``source_count`` of are re-published too, same version, with the new count (the accepted
+    files are named by source id). Returns how many records were acknowledged.
     """
     from newswire.transport.kafka import RecordPublisher
     from schemas.topics import ARTICLES
 
     with open_seen_index(settings) as index:
-        articles = _with_current_counts(_unique_latest(read_articles(accepted_paths)), index)
+        accepted = list(read_articles(accepted_paths))
+        updates = index.count_updates(Path(path).stem for path in accepted_paths)
+        # Accepted records come last so that they win over a count update of the same id.
+        articles = _with_current_counts(_unique_latest([*updates, *accepted]), index)
         if not articles:
             return 0
         with RecordPublisher(kafka_settings) as publisher:
             sent = publisher.publish(
                 ARTICLES, articles, timeout_s=settings.kafka_publish_timeout_seconds
             )
-        index.mark_published((article.id, article.version) for article in articles)
+        index.mark_published(articles)
+    if updates:
+        log.info("re-published %d article(s) carried by more sources since", len(updates))
     log.info("published %d article(s) to %s", sent, ARTICLES.name)
     return sent
 
@@ -358,7 +365,7 @@ def write_articles(
     with open_seen_index(settings) as index:
         articles = _with_current_counts(_unique_latest(read_articles(accepted_paths)), index)
         written = write_jsonl_atomically(output, (a.model_dump_json() for a in articles))
-        index.mark_published((article.id, article.version) for article in articles)
+        index.mark_published(articles)
     return written
 
 

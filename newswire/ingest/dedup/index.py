@@ -14,8 +14,10 @@ from the stored signatures when the index is opened.
 
 from __future__ import annotations
 
+import json
 import logging
 import sqlite3
+import zlib
 from array import array
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -48,10 +50,13 @@ CREATE TABLE IF NOT EXISTS articles (
     source_count INTEGER NOT NULL,
     recorded_run TEXT NOT NULL,
     published_version INTEGER NOT NULL DEFAULT 0,
-    change_seq INTEGER NOT NULL
+    change_seq INTEGER NOT NULL,
+    record BLOB,
+    published_count INTEGER NOT NULL DEFAULT 0
 );
 CREATE INDEX IF NOT EXISTS articles_content_hash ON articles (content_hash);
 CREATE INDEX IF NOT EXISTS articles_change_seq ON articles (change_seq);
+
 CREATE TABLE IF NOT EXISTS duplicates (
     id TEXT PRIMARY KEY,
     kept_id TEXT NOT NULL,
@@ -61,7 +66,15 @@ CREATE TABLE IF NOT EXISTS duplicates (
     source_id TEXT NOT NULL,
     seen_at TEXT NOT NULL
 );
+CREATE INDEX IF NOT EXISTS duplicates_kept_id ON duplicates (kept_id);
 """
+# Columns added after the first release, added in place to an index created before them.
+_ADDED_COLUMNS = {
+    "record": "ALTER TABLE articles ADD COLUMN record BLOB",
+    "published_count": (
+        "ALTER TABLE articles ADD COLUMN published_count INTEGER NOT NULL DEFAULT 0"
+    ),
+}
 
 
 class DedupError(NewswireError):
@@ -113,6 +126,27 @@ def _iso(moment: datetime) -> str:
     return moment.astimezone(UTC).isoformat()
 
 
+def _create_or_upgrade(conn: sqlite3.Connection) -> None:
+    table = conn.execute(
+        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'articles'"
+    ).fetchone()
+    if table is not None:
+        present = {row[1] for row in conn.execute("PRAGMA table_info(articles)")}
+        for column, statement in _ADDED_COLUMNS.items():
+            if column not in present:
+                conn.execute(statement)
+    conn.executescript(_SCHEMA)
+
+
+def _pack_record(article: NormalizedArticle) -> bytes:
+    """The emitted record, compressed: what a later source-count update re-publishes."""
+    return zlib.compress(article.model_dump_json().encode("utf-8"), 6)
+
+
+def _unpack_record(blob: bytes) -> NormalizedArticle:
+    return NormalizedArticle.model_validate_json(zlib.decompress(blob))
+
+
 class SeenIndex:
     """The persistent index of accepted articles (use as a context manager).
 
@@ -153,7 +187,7 @@ class SeenIndex:
             conn = sqlite3.connect(self._path, timeout=self._timeout_s, isolation_level=None)
             conn.execute("PRAGMA journal_mode=WAL")
             conn.execute("PRAGMA synchronous=NORMAL")
-            conn.executescript(_SCHEMA)
+            _create_or_upgrade(conn)
         except sqlite3.Error as exc:
             raise DedupError(f"cannot open the seen-article index {self._path}: {exc}") from exc
         self._conn = conn
@@ -264,7 +298,7 @@ class SeenIndex:
             self._sync_lsh()
             row = cur.execute(
                 "SELECT content_hash, version, first_seen_at, source_count, recorded_run, "
-                "published_version FROM articles WHERE id = ?",
+                "published_version, record IS NULL FROM articles WHERE id = ?",
                 (article.id,),
             ).fetchone()
             if row is not None:
@@ -286,11 +320,18 @@ class SeenIndex:
                 return self._record_duplicate(
                     cur, article, kept_id, Verdict.NEAR_DUPLICATE, similarity, moment=moment
                 )
-            seq = self._next_seq(cur)
+            emitted = article.model_copy(
+                update={
+                    "version": 1,
+                    "first_seen_at": datetime.fromisoformat(moment),
+                    "source_count": 1,
+                }
+            )
             cur.execute(
                 "INSERT INTO articles (id, canonical_url, source_id, content_hash, version, "
                 "signature, first_seen_at, last_seen_at, source_count, recorded_run, "
-                "published_version, change_seq) VALUES (?, ?, ?, ?, 1, ?, ?, ?, 1, ?, 0, ?)",
+                "published_version, change_seq, record) "
+                "VALUES (?, ?, ?, ?, 1, ?, ?, ?, 1, ?, 0, ?, ?)",
                 (
                     article.id,
                     article.canonical_url,
@@ -300,15 +341,9 @@ class SeenIndex:
                     moment,
                     moment,
                     run_id,
-                    seq,
+                    self._next_seq(cur),
+                    _pack_record(emitted),
                 ),
-            )
-            emitted = article.model_copy(
-                update={
-                    "version": 1,
-                    "first_seen_at": datetime.fromisoformat(moment),
-                    "source_count": 1,
-                }
             )
             return DedupDecision(Verdict.NEW, article.id, article=emitted)
 
@@ -316,29 +351,37 @@ class SeenIndex:
         self,
         cur: sqlite3.Cursor,
         article: NormalizedArticle,
-        row: tuple[str, int, str, int, str, int],
+        row: tuple[str, int, str, int, str, int, int],
         *,
         run_id: str,
         moment: str,
     ) -> DedupDecision:
-        stored_hash, version, first_seen_at, source_count, recorded_run, published_version = row
+        stored_hash, version, first_seen_at, source_count, recorded_run, published_version = row[:6]
         update = {
             "first_seen_at": datetime.fromisoformat(first_seen_at),
             "source_count": source_count,
         }
         if stored_hash == article.content_hash:
             cur.execute("UPDATE articles SET last_seen_at = ? WHERE id = ?", (moment, article.id))
-            if published_version < version and recorded_run != run_id:
+            if row[6]:
+                # An index written before records were kept: keep this sighting's record.
+                same = article.model_copy(update={**update, "version": version})
                 cur.execute(
-                    "UPDATE articles SET recorded_run = ? WHERE id = ?", (run_id, article.id)
+                    "UPDATE articles SET record = ? WHERE id = ?", (_pack_record(same), article.id)
                 )
+            if published_version < version and recorded_run != run_id:
                 emitted = article.model_copy(update={**update, "version": version})
+                cur.execute(
+                    "UPDATE articles SET recorded_run = ?, record = ? WHERE id = ?",
+                    (run_id, _pack_record(emitted), article.id),
+                )
                 return DedupDecision(Verdict.UNPUBLISHED, article.id, article=emitted)
             return DedupDecision(Verdict.UNCHANGED, article.id, kept_id=article.id)
         new_version = version + 1
+        emitted = article.model_copy(update={**update, "version": new_version})
         cur.execute(
             "UPDATE articles SET content_hash = ?, version = ?, signature = ?, last_seen_at = ?, "
-            "recorded_run = ?, change_seq = ? WHERE id = ?",
+            "recorded_run = ?, change_seq = ?, record = ? WHERE id = ?",
             (
                 article.content_hash,
                 new_version,
@@ -346,10 +389,10 @@ class SeenIndex:
                 moment,
                 run_id,
                 self._next_seq(cur),
+                _pack_record(emitted),
                 article.id,
             ),
         )
-        emitted = article.model_copy(update={**update, "version": new_version})
         return DedupDecision(Verdict.NEW_VERSION, article.id, article=emitted)
 
     def _known_duplicate(
@@ -432,16 +475,50 @@ class SeenIndex:
         )
         return DedupDecision(verdict, article.id, kept_id=kept_id, similarity=similarity)
 
-    def mark_published(self, records: Iterable[tuple[str, int]]) -> None:
-        """Record that these (id, version) pairs are durable downstream."""
-        pairs = list(records)
-        if not pairs:
+    def mark_published(self, articles: Iterable[NormalizedArticle]) -> None:
+        """Record that these articles (their version and source count) are durable downstream."""
+        rows = [(a.version, a.source_count, a.id) for a in articles]
+        if not rows:
             return
         with self._transaction() as cur:
             cur.executemany(
-                "UPDATE articles SET published_version = MAX(published_version, ?) WHERE id = ?",
-                [(version, article_id) for article_id, version in pairs],
+                "UPDATE articles SET published_version = MAX(published_version, ?), "
+                "published_count = MAX(published_count, ?) WHERE id = ?",
+                rows,
             )
+
+    def count_updates(self, source_ids: Iterable[str]) -> list[NormalizedArticle]:
+        """Published articles whose story more sources carried since, as records to re-publish.
+
+        Only articles that a copy from one of ``source_ids`` duplicated are returned, so each
+        publish task re-sends the updates its own sources caused (a later copy of a story kept
+        in an earlier run raises the kept article's ``source_count``, and downstream stores
+        should see it). Each record is the published one, same ``version``, with the current
+        count. Articles recorded before records were kept cannot be re-sent and are skipped.
+        """
+        ids = sorted(set(source_ids))
+        if not ids:
+            return []
+        if self._conn is None:
+            raise DedupError("the seen-article index is not open")
+        rows = self._conn.execute(
+            "SELECT a.record, a.source_count FROM articles a "
+            "WHERE a.published_version = a.version AND a.published_count < a.source_count "
+            "AND a.record IS NOT NULL AND EXISTS (SELECT 1 FROM duplicates d "
+            "WHERE d.kept_id = a.id AND d.source_id IN (SELECT value FROM json_each(?))) "
+            "ORDER BY a.id",
+            (json.dumps(ids),),
+        ).fetchall()
+        updates: list[NormalizedArticle] = []
+        for blob, source_count in rows:
+            try:
+                record = _unpack_record(blob)
+            except (zlib.error, ValueError) as exc:
+                raise DedupError(
+                    f"{self._path}: a stored article record is unreadable: {exc}"
+                ) from exc
+            updates.append(record.model_copy(update={"source_count": int(source_count)}))
+        return updates
 
     def source_counts(self, article_ids: Iterable[str]) -> dict[str, int]:
         """The current ``source_count`` of each known article id."""

@@ -157,6 +157,20 @@ def test_documents_land_in_the_month_they_were_first_seen() -> None:
     assert EVENTS_INDEX.version_of(event) == 1
 
 
+def test_an_article_external_version_orders_text_versions_first_then_source_counts() -> None:
+    base = make_article()
+    versions = [
+        ARTICLES_INDEX.version_of(base.model_copy(update={"version": v, "source_count": n}))
+        for v, n in [(1, 1), (1, 2), (1, 30), (2, 1), (2, 3), (3, 1)]
+    ]
+    assert versions == sorted(versions)
+    assert len(set(versions)) == len(versions)
+    huge = base.model_copy(update={"version": 1, "source_count": 5_000_000})
+    assert ARTICLES_INDEX.version_of(huge) < ARTICLES_INDEX.version_of(
+        base.model_copy(update={"version": 2, "source_count": 1})
+    )
+
+
 @pytest.mark.parametrize("alias", sorted(INDICES))
 def test_index_templates_are_strict_versioned_and_alias_their_indices(alias: str) -> None:
     spec = INDICES[alias]

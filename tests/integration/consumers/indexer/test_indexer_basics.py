@@ -72,6 +72,26 @@ def test_articles_and_events_land_in_monthly_indices_behind_the_aliases(
     assert done == len(fixture_events)
 
 
+def test_an_article_re_published_with_more_sources_overwrites_and_an_older_count_does_not(
+    indexer_settings: IndexerSettings,
+    es_client: Elasticsearch,
+    fixture_articles: list[NormalizedArticle],
+) -> None:
+    original = fixture_articles[0]
+    two = original.model_copy(update={"source_count": 2})
+    three = original.model_copy(update={"source_count": 3})
+    articles_topic, _ = indexer_settings.topic_specs()
+    with RecordPublisher(indexer_settings.kafka) as publisher:
+        publisher.publish(articles_topic, [original, three, two])
+    run_until_idle(indexer_settings)
+    hits = es_client.search(
+        index=indexer_settings.articles_alias, query={"ids": {"values": [original.id]}}
+    )["hits"]["hits"]
+    assert len(hits) == 1
+    assert hits[0]["_source"]["source_count"] == 3
+    assert hits[0]["_source"]["version"] == original.version
+
+
 def test_a_stale_replay_never_overwrites_a_newer_version(
     indexer_settings: IndexerSettings, es_client: Elasticsearch, fixture_events: list[Event]
 ) -> None:

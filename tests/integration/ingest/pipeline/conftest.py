@@ -18,6 +18,7 @@ from newswire.settings import KafkaSettings
 from schemas.topics import ARTICLES, EVENTS
 
 _SITE_MODULE_PATH = Path(__file__).resolve().parents[2] / "dags" / "conftest.py"
+PAGES = Path(__file__).resolve().parents[3] / "fixtures" / "ingest" / "pages"
 _spec = importlib.util.spec_from_file_location("newswire_test_news_site", _SITE_MODULE_PATH)
 assert _spec is not None and _spec.loader is not None
 _site_module = importlib.util.module_from_spec(_spec)
@@ -49,3 +50,22 @@ def events_tail(kafka_settings: KafkaSettings) -> Iterator[Any]:
         yield tail
     finally:
         tail.close()
+
+
+@pytest.fixture
+def syndicated_copy(tmp_path: Path) -> Path:
+    """The wire story of ``wire-grain-deal.html`` as another outlet ran it.
+
+    A new headline and dateline, the last paragraph cut: a near duplicate, not the same text.
+    """
+    html = (PAGES / "wire-grain-deal.html").read_text(encoding="utf-8")
+    html = html.replace(
+        "Grain export talks resume in Istanbul", "Black Sea grain deal back on table"
+    )
+    html = html.replace("ISTANBUL (Wire) -", "ISTANBUL, Sept 4 -")
+    start = html.index("<p>The United Nations secretary general")
+    end = html.index("</p>", start) + len("</p>")
+    path = tmp_path / "copy" / "black-sea-grain.html"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(html[:start] + html[end:], encoding="utf-8")
+    return path

@@ -42,25 +42,13 @@ def _document(body: Path, url: str | None, **fields: object) -> str:
     return FetchedDocument.model_validate(values, strict=False).model_dump_json()
 
 
-def _syndicated_copy(tmp_path: Path) -> Path:
-    """The wire story as another outlet ran it: new headline, dateline, last paragraph cut."""
-    html = (PAGES / "wire-grain-deal.html").read_text(encoding="utf-8")
-    html = html.replace(
-        "Grain export talks resume in Istanbul", "Black Sea grain deal back on table"
-    )
-    html = html.replace("ISTANBUL (Wire) -", "ISTANBUL, Sept 4 -")
-    start = html.index("<p>The United Nations secretary general")
-    end = html.index("</p>", start) + len("</p>")
-    path = tmp_path / "copy.html"
-    path.write_text(html[:start] + html[end:], encoding="utf-8")
-    return path
-
-
 def _settings(tmp_path: Path) -> IngestSettings:
     return IngestSettings(state_dir=tmp_path / "state")
 
 
-def test_near_duplicate_and_url_variant_pairs_collapse_into_one_article(tmp_path: Path) -> None:
+def test_near_duplicate_and_url_variant_pairs_collapse_into_one_article(
+    tmp_path: Path, syndicated_copy: Path
+) -> None:
     settings = _settings(tmp_path)
     fetched = tmp_path / "test-news.jsonl"
     write_jsonl_atomically(
@@ -71,7 +59,7 @@ def test_near_duplicate_and_url_variant_pairs_collapse_into_one_article(tmp_path
                 PAGES / "wire-grain-deal.html",
                 "HTTPS://Wire.Example:443/world//grain-talks?utm_source=rss&fbclid=x#top",
             ),
-            _document(_syndicated_copy(tmp_path), "https://paper.example/black-sea-grain"),
+            _document(syndicated_copy, "https://paper.example/black-sea-grain"),
         ],
     )
     outcome = normalize_source(fetched, run_id="r1", settings=settings)

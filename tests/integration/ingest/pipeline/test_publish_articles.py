@@ -18,6 +18,7 @@ from schemas.base import stable_id
 from schemas.documents import FetchedDocument, SourceKind
 
 pytestmark = pytest.mark.integration
+PAGES = Path(__file__).resolve().parents[3] / "fixtures" / "ingest" / "pages"
 
 
 class Tail(Protocol):
@@ -73,3 +74,41 @@ def test_seed_articles_reach_kafka_once_keyed_by_id(
     assert (again.accepted, again.unchanged) == (0, len(seeds))
     assert publish_articles([again.path], settings=settings, kafka_settings=kafka_settings) == 0
     assert [a for _, a in tail.appended() if a.source_id == source_id] == []
+
+
+def test_a_copy_of_the_story_in_a_later_run_re_publishes_the_kept_article_with_its_count(
+    tmp_path: Path,
+    kafka_settings: KafkaSettings,
+    unique_suffix: str,
+    articles_tail: Callable[[], Tail],
+    syndicated_copy: Path,
+) -> None:
+    settings = IngestSettings(state_dir=tmp_path / "state")
+    wire, paper = f"wire-{unique_suffix}", f"paper-{unique_suffix}"
+    wire_fetched = tmp_path / "fetched" / f"{wire}.jsonl"
+    paper_fetched = tmp_path / "fetched" / f"{paper}.jsonl"
+    _write_fetched(wire_fetched, wire, [PAGES / "wire-grain-deal.html"])
+    _write_fetched(paper_fetched, paper, [syndicated_copy])
+    tail = articles_tail()
+
+    first = normalize_source(wire_fetched, run_id="run-1", settings=settings)
+    assert publish_articles([first.path], settings=settings, kafka_settings=kafka_settings) == 1
+    [(_, kept)] = [(k, a) for k, a in tail.appended() if a.source_id == wire]
+    assert (kept.version, kept.source_count) == (1, 1)
+
+    # The next run brings the same story from another outlet: a duplicate, not a new article,
+    # but the kept article goes out again, same id and version, with two sources.
+    tail.mark()
+    second = normalize_source(paper_fetched, run_id="run-2", settings=settings)
+    assert (second.accepted, second.duplicates) == (0, 1)
+    assert publish_articles([second.path], settings=settings, kafka_settings=kafka_settings) == 1
+    [(key, update)] = [(k, a) for k, a in tail.appended() if a.source_id in {wire, paper}]
+    assert key == kept.id
+    assert update == kept.model_copy(update={"source_count": 2})
+
+    # Once that update is out, re-running either source sends nothing more.
+    tail.mark()
+    for fetched, run in ((paper_fetched, "run-3"), (wire_fetched, "run-3")):
+        again = normalize_source(fetched, run_id=run, settings=settings)
+        assert publish_articles([again.path], settings=settings, kafka_settings=kafka_settings) == 0
+    assert [a for _, a in tail.appended() if a.source_id in {wire, paper}] == []

@@ -62,8 +62,9 @@ def test_new_article_is_accepted_as_version_one(tmp_path: Path) -> None:
 def test_same_article_again_after_publishing_is_unchanged(tmp_path: Path) -> None:
     article = make_article("https://a.example/1", WIRE_STORY)
     with open_index(tmp_path) as index:
-        index.check_and_record(article, run_id="r1", now=T0)
-        index.mark_published([(article.id, 1)])
+        first = index.check_and_record(article, run_id="r1", now=T0)
+        assert first.article is not None
+        index.mark_published([first.article])
         decision = index.check_and_record(article, run_id="r2", now=T0 + timedelta(hours=1))
     assert decision.verdict == Verdict.UNCHANGED
     assert not decision.accepted and decision.article is None
@@ -130,8 +131,9 @@ def test_unrelated_article_is_not_collapsed(tmp_path: Path) -> None:
 def test_state_survives_a_restart_including_near_duplicate_detection(tmp_path: Path) -> None:
     kept = make_article("https://wire.example/grain", WIRE_STORY)
     with open_index(tmp_path) as index:
-        index.check_and_record(kept, run_id="r1", now=T0)
-        index.mark_published([(kept.id, 1)])
+        first = index.check_and_record(kept, run_id="r1", now=T0)
+        assert first.article is not None
+        index.mark_published([first.article])
     with open_index(tmp_path) as reopened:
         assert reopened.check_and_record(kept, run_id="r2").verdict == Verdict.UNCHANGED
         near = reopened.check_and_record(
@@ -192,3 +194,57 @@ def test_parallel_processes_keep_exactly_one_copy_of_a_story(tmp_path: Path) -> 
     assert sum(counts.values()) == 4
     if kept_id is not None:
         assert counts[kept_id] == 4
+
+
+def test_a_copy_in_a_later_run_makes_the_published_article_due_again_with_the_new_count(
+    tmp_path: Path,
+) -> None:
+    kept = make_article("https://wire.example/grain", WIRE_STORY, source="wire")
+    copy = make_article("https://paper.example/x", SYNDICATED_COPY, source="paper")
+    with open_index(tmp_path) as index:
+        first = index.check_and_record(kept, run_id="r1", now=T0)
+        assert first.article is not None
+        assert index.count_updates(["wire"]) == []  # not published yet: nothing to update
+        index.mark_published([first.article])
+        assert index.count_updates(["wire", "paper"]) == []
+        assert index.check_and_record(copy, run_id="r2").verdict == Verdict.NEAR_DUPLICATE
+
+        assert index.count_updates(["wire"]) == []  # the copy came from another source
+        [update] = index.count_updates(["paper"])
+        assert update == first.article.model_copy(update={"source_count": 2})
+
+        index.mark_published([update])
+        assert index.count_updates(["paper"]) == []
+        # Seeing the same copy again is not one more source.
+        index.check_and_record(copy, run_id="r3")
+        assert index.count_updates(["paper"]) == []
+
+
+def test_an_index_written_before_records_were_kept_is_upgraded_in_place(
+    tmp_path: Path,
+) -> None:
+    import sqlite3
+
+    from newswire.ingest.dedup.index import _ADDED_COLUMNS
+
+    kept = make_article("https://wire.example/grain", WIRE_STORY, source="wire")
+    with open_index(tmp_path) as index:
+        first = index.check_and_record(kept, run_id="r1", now=T0)
+        assert first.article is not None
+        index.mark_published([first.article])
+    # Rebuild the table as the first release wrote it: no record, no published count.
+    db = sqlite3.connect(tmp_path / "seen.sqlite3")
+    with db:
+        for column in _ADDED_COLUMNS:
+            db.execute(f"ALTER TABLE articles DROP COLUMN {column}")
+    db.close()
+
+    with open_index(tmp_path) as index:
+        copy = make_article("https://paper.example/x", SYNDICATED_COPY, source="paper")
+        assert index.check_and_record(copy, run_id="r2").verdict == Verdict.NEAR_DUPLICATE
+        # The old row has no record to re-send yet; the next sighting of the article keeps one.
+        assert index.count_updates(["paper"]) == []
+        assert index.check_and_record(kept, run_id="r3").verdict == Verdict.UNCHANGED
+        [update] = index.count_updates(["paper"])
+    assert (update.id, update.version, update.source_count) == (kept.id, 1, 2)
+    assert update.text == kept.text
