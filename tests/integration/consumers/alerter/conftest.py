@@ -238,6 +238,28 @@ def email_channel(port: int) -> dict[str, Any]:
     return {"type": "email", "to": ["desk@example.org"], "smtp_port": port, "timeout_seconds": 5}
 
 
+def macron_putin(channels: list[dict[str, Any]], **extra: Any) -> dict[str, Any]:
+    """The subscription most tests use: Macron and Putin in contact; ``extra`` overrides fields.
+
+    ``macron_putin([webhook_channel(url)], id="desk-b", actors_all=["Putin", "Macron"])``.
+    """
+    return {
+        "id": "macron-putin",
+        "event_types": ["LEADER_CONTACT"],
+        "actors_all": ["Emmanuel Macron", "Vladimir Putin"],
+        "channels": channels,
+        **extra,
+    }
+
+
+@pytest.fixture
+def macron_putin_file(webhook: WebhookReceiver, tmp_path: Path) -> Path:
+    """A subscriptions file with :func:`macron_putin` alone, delivering to ``webhook`` /hook."""
+    return write_subscriptions(
+        tmp_path / "subs.yaml", [macron_putin([webhook_channel(webhook.url + "/hook")])]
+    )
+
+
 @pytest.fixture
 def es_settings_for_alerter(es_settings: ElasticsearchSettings) -> ElasticsearchSettings:
     return es_settings

@@ -31,6 +31,7 @@ from .conftest import (
     SmtpSink,
     WebhookReceiver,
     email_channel,
+    macron_putin,
     webhook_channel,
     write_subscriptions,
 )
@@ -74,18 +75,14 @@ def test_twenty_reports_of_one_call_alert_once_per_subscriber_and_channel(
     subscriptions = write_subscriptions(
         tmp_path / "subs.yaml",
         [
-            {
-                "id": "desk-a",
-                "event_types": ["LEADER_CONTACT"],
-                "actors_all": ["Emmanuel Macron", "Vladimir Putin"],
-                "channels": [webhook_channel(webhook.url + "/a"), email_channel(smtp.port)],
-            },
-            {
-                "id": "desk-b",
-                "event_types": ["LEADER_CONTACT"],
-                "actors_all": ["Putin", "Macron"],
-                "channels": [webhook_channel(webhook.url + "/b")],
-            },
+            macron_putin(
+                [webhook_channel(webhook.url + "/a"), email_channel(smtp.port)], id="desk-a"
+            ),
+            macron_putin(
+                [webhook_channel(webhook.url + "/b")],
+                id="desk-b",
+                actors_all=["Putin", "Macron"],
+            ),
         ],
     )
     # Twenty outlets, four phrasings, dates a day apart: one development.
@@ -131,19 +128,9 @@ def test_will_hold_a_call_then_held_a_call_gives_one_alert_then_one_follow_up(
     es_client: Elasticsearch,
     webhook: WebhookReceiver,
     make_event: Callable[..., Event],
-    tmp_path: Path,
+    macron_putin_file: Path,
 ) -> None:
-    subscriptions = write_subscriptions(
-        tmp_path / "subs.yaml",
-        [
-            {
-                "id": "macron-putin",
-                "event_types": ["LEADER_CONTACT"],
-                "actors_all": ["Emmanuel Macron", "Vladimir Putin"],
-                "channels": [webhook_channel(webhook.url + "/hook")],
-            }
-        ],
-    )
+    subscriptions = macron_putin_file
     publish(
         alerter_settings, [make_event("call_planned", "elysee"), make_event("call_planned", "afp")]
     )
@@ -239,19 +226,9 @@ def test_sigkill_between_send_and_record_repeats_at_most_once_and_a_reset_sends_
     es_client: Elasticsearch,
     webhook: WebhookReceiver,
     make_event: Callable[..., Event],
-    tmp_path: Path,
+    macron_putin_file: Path,
 ) -> None:
-    subscriptions = write_subscriptions(
-        tmp_path / "subs.yaml",
-        [
-            {
-                "id": "macron-putin",
-                "event_types": ["LEADER_CONTACT"],
-                "actors_all": ["Emmanuel Macron", "Vladimir Putin"],
-                "channels": [webhook_channel(webhook.url + "/hook")],
-            }
-        ],
-    )
+    subscriptions = macron_putin_file
     publish(alerter_settings, [make_event("call_held", f"outlet-{i}") for i in range(3)])
 
     killed = _run_alerter_process(

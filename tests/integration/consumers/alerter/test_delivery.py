@@ -27,6 +27,7 @@ from .conftest import (
     SmtpSink,
     WebhookReceiver,
     email_channel,
+    macron_putin,
     wait_for,
     webhook_channel,
     write_subscriptions,
@@ -65,16 +66,6 @@ def open_service(
     yield factory
     for service in services:
         service.close()
-
-
-def macron_putin(channels: list[dict[str, Any]], **extra: Any) -> dict[str, Any]:
-    return {
-        "id": "macron-putin",
-        "event_types": ["LEADER_CONTACT"],
-        "actors_all": ["Emmanuel Macron", "Vladimir Putin"],
-        "channels": channels,
-        **extra,
-    }
 
 
 def outbox_entries(service: AlerterService) -> list[Any]:
@@ -228,15 +219,15 @@ def test_delivery_gives_up_after_the_give_up_age_and_records_the_failure(
     es_settings: ElasticsearchSettings,
     webhook: WebhookReceiver,
     make_event: Callable[..., Event],
-    tmp_path: Path,
+    macron_putin_file: Path,
 ) -> None:
     webhook.statuses = [500] * 100
     settings = alerter_settings.model_copy(update={"give_up_after_seconds": 0.3})
-    path = write_subscriptions(
-        tmp_path / "subs.yaml", [macron_putin([webhook_channel(webhook.url + "/hook")])]
-    )
     service = AlerterService(
-        settings, subscriptions_file=path, es_settings=es_settings, use_gazetteer=False
+        settings,
+        subscriptions_file=macron_putin_file,
+        es_settings=es_settings,
+        use_gazetteer=False,
     )
     try:
         service.open()

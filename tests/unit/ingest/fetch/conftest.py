@@ -1,31 +1,16 @@
-"""Fixtures of the fetch tests: a real loopback HTTP server and a fetcher pointed at it."""
+"""Fixtures of the fetch tests: a fetcher pointed at the loopback server of ``../conftest.py``."""
 
 from __future__ import annotations
 
-import importlib.util
 import sys
 from collections.abc import Iterator
 from pathlib import Path
-from types import ModuleType
 
 import pytest
 
 from newswire.ingest.fetch import Fetcher, FetchSettings
 
-
-def _load_webserver() -> ModuleType:
-    name = "newswire_tests_webserver"
-    if name in sys.modules:
-        return sys.modules[name]
-    spec = importlib.util.spec_from_file_location(name, Path(__file__).with_name("webserver.py"))
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-web = _load_webserver()
+web = sys.modules["newswire_tests_webserver"]  # loaded by ../conftest.py
 
 
 class SleepRecorder:
@@ -36,17 +21,6 @@ class SleepRecorder:
 
     def __call__(self, seconds: float) -> None:
         self.calls.append(seconds)
-
-
-@pytest.fixture
-def web_server() -> Iterator[object]:
-    server = web.WebServer()
-    web.install_routes(server)
-    server.start()
-    try:
-        yield server
-    finally:
-        server.stop()
 
 
 @pytest.fixture
