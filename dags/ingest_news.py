@@ -12,6 +12,8 @@ source, so a source that fails after its retries never holds back the others.
 * State (seen articles, ETags, robots cache, per-run files): `NEWSWIRE_INGEST_STATE_DIR`.
 * Tasks hand each other file paths through XCom, never article bodies.
 * Re-running a data interval publishes nothing new (conditional GET, stable ids, dedup state).
+* A task that fails for good loses nothing: validators of what was fetched are stored only
+  once its articles are recorded, and the next publish sends what an earlier one could not.
 * `extract_events` (param, default on) runs event extraction (spaCy, model loaded once per task
   process) over the accepted articles; turn it off to ingest only.
 
@@ -107,29 +109,28 @@ def ingest_news() -> None:
 
     @task(execution_timeout=timedelta(minutes=10))
     def publish(accepted_path: str) -> str:
-        """Publish one source's accepted articles to news.articles.v1; passes the path on."""
-        from newswire.ingest.pipeline import publish_articles
+        """Publish one source's due articles; returns the path of those sent with new text."""
+        from newswire.ingest.pipeline import publish_source
 
-        publish_articles([accepted_path], settings=_settings())
-        return accepted_path
+        return publish_source(accepted_path, run_id=_run_id(), settings=_settings())
 
     @task(execution_timeout=timedelta(minutes=30))
-    def extract_events(accepted_path: str, params: dict[str, Any] | None = None) -> int:
-        """Extract one source's events and publish them to news.events.v1."""
+    def extract_events(published_path: str, params: dict[str, Any] | None = None) -> int:
+        """Extract the events of one source's published articles to news.events.v1."""
         from airflow.exceptions import AirflowSkipException
 
         from newswire.ingest.pipeline import extract_and_publish_events
 
         if not (params or {}).get("extract_events", True):
             raise AirflowSkipException("event extraction is off (param extract_events)")
-        return extract_and_publish_events([accepted_path])
+        return extract_and_publish_events([published_path])
 
     sources = list_sources()
     fetched = fetch.expand_kwargs(sources)
     # XComArgs stand in for the per-source paths at run time.
     accepted: Any = normalize.expand(fetched_path=fetched)
     published: Any = publish.expand(accepted_path=accepted)
-    extract_events.expand(accepted_path=published)
+    extract_events.expand(published_path=published)
 
 
 ingest_news()

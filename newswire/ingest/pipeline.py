@@ -30,6 +30,7 @@ from schemas.documents import FetchedDocument
 
 if TYPE_CHECKING:
     from newswire.ingest.dedup import SeenIndex
+    from newswire.ingest.fetch.state import StateMark
     from newswire.ingest.readers.common import ReadOutcome
     from newswire.settings import KafkaSettings
 
@@ -76,6 +77,14 @@ class RunFiles:
     def accepted(self, source_id: str) -> Path:
         """NormalizedArticles of one source accepted by de-duplication."""
         return self.run_dir / "accepted" / f"{source_id}.jsonl"
+
+    def held_marks(self, source_id: str) -> Path:
+        """Fetch-state writes of one source held back until its documents are recorded."""
+        return self.run_dir / "marks" / f"{source_id}.json"
+
+    def published(self, source_id: str) -> Path:
+        """The articles with new text that one source's publish task delivered."""
+        return self.run_dir / "published" / f"{source_id}.jsonl"
 
 
 def prune_runs(settings: IngestSettings, *, keep_run: str | None = None) -> list[Path]:
@@ -167,13 +176,21 @@ def _find_source(catalogue_path: Path, source_id: str) -> Source:
     return load_sources(catalogue_path).get(source_id)
 
 
-def _read_source_outcomes(source: Source, settings: IngestSettings) -> Iterator[ReadOutcome]:
-    """The fetch side's per-item outcomes (document, unchanged, or error) of one source."""
+def _read_source_outcomes(
+    source: Source, settings: IngestSettings, held: list[StateMark]
+) -> Iterator[ReadOutcome]:
+    """The fetch side's per-item outcomes (document, unchanged, or error) of one source.
+
+    Validators and read-file marks are not stored: once the source is read they are added to
+    ``held``, for the normalize step to store when the documents are safely recorded.
+    """
     from newswire.ingest.fetch.fetcher import Fetcher
     from newswire.ingest.readers import read_source
 
     with Fetcher(settings.state_dir) as fetcher:
+        fetcher.hold_state_marks()
         yield from read_source(source, fetcher, settings.state_dir)
+        held.extend(fetcher.take_state_marks())
 
 
 # --- task functions -------------------------------------------------------------------------
@@ -197,22 +214,30 @@ def fetch_source(
 
     Each failed item is logged and counted; the task itself only fails when the source cannot
     be read at all. Unchanged items (304, a dropped file already seen) produce no document.
+    What tells the next pass to skip a resource (validators, read-file marks) is written to the
+    run's held-marks file, not stored: :func:`normalize_source` stores it.
     """
+    from newswire.ingest.fetch.state import HeldMarks
+
     source = _find_source(catalogue_path, source_id)
     files = RunFiles(settings.state_dir, run_id)
-    unchanged = errors = 0
+    unchanged = errors = transient = 0
     lines: list[str] = []
+    held: list[StateMark] = []
     try:
-        for outcome in _read_source_outcomes(source, settings):
+        for outcome in _read_source_outcomes(source, settings, held):
             if outcome.document is not None:
                 lines.append(outcome.document.model_dump_json())
             elif outcome.error is not None:
                 errors += 1
+                transient += outcome.error.transient
                 log.error("source %s: %s: skipped: %s", source_id, outcome.target, outcome.error)
             else:
                 unchanged += 1
     except NewswireError as exc:
         raise IngestError(f"source {source_id}: fetching failed: {exc}") from exc
+    marks = HeldMarks(source_id=source_id, complete=transient == 0, marks=tuple(held))
+    write_jsonl_atomically(files.held_marks(source_id), [marks.model_dump_json()])
     path = files.fetched(source_id)
     write_jsonl_atomically(path, lines)
     log.info(
@@ -262,6 +287,8 @@ def normalize_source(
     options = NormalizeOptions.from_settings(settings)
     accepted: list[str] = []
     counts = {"duplicates": 0, "unchanged": 0, "errors": 0}
+    recorded: list[FetchedDocument] = []
+    failed: list[FetchedDocument] = []
     try:
         lines = fetched.read_text(encoding="utf-8").splitlines()
     except OSError as exc:
@@ -282,8 +309,10 @@ def normalize_source(
                 raise
             except (NormalizeError, IngestError, OSError) as exc:
                 counts["errors"] += 1
+                failed.append(document)
                 log.error("source %s: %s: cannot normalize: %s", source_id, label, exc)
                 continue
+            recorded.append(document)
             if decision.accepted and decision.article is not None:
                 accepted.append(decision.article.model_dump_json())
                 log.info("source %s: %s %s", source_id, decision.verdict.value, label)
@@ -291,8 +320,12 @@ def normalize_source(
                 counts["unchanged"] += 1
             else:
                 counts["duplicates"] += 1
-    path = RunFiles(settings.state_dir, run_id).accepted(source_id)
+    files = RunFiles(settings.state_dir, run_id)
+    path = files.accepted(source_id)
     write_jsonl_atomically(path, accepted)
+    store_held_marks(
+        files.held_marks(source_id), recorded=recorded, failed=failed, settings=settings
+    )
     return NormalizeOutcome(
         source_id,
         str(path),
@@ -301,6 +334,61 @@ def normalize_source(
         counts["unchanged"],
         counts["errors"],
     )
+
+
+def store_held_marks(
+    path: Path,
+    *,
+    recorded: Sequence[FetchedDocument],
+    failed: Sequence[FetchedDocument],
+    settings: IngestSettings,
+) -> int:
+    """Store the fetch-state writes that the fetch step held back; returns how many.
+
+    A document's own mark (its page's validators, its dropped file) is stored only when the
+    document was recorded in the seen-article index; a failed one is fetched again next pass.
+    The other marks (the feed, sitemap, listing or API page that led to the documents) are
+    stored only when every document was recorded and no item failed for a passing reason, so a
+    pass that lost an item reads the listing again and finds it. No file, nothing to store.
+    """
+    from newswire.ingest.fetch.fetcher import STATE_FILE_NAME
+    from newswire.ingest.fetch.state import FetchState, HeldMarks
+
+    try:
+        held = HeldMarks.model_validate_json(path.read_bytes())
+    except FileNotFoundError:
+        return 0
+    except (OSError, ValueError) as exc:
+        raise IngestError(f"cannot read held fetch-state marks {path}: {exc}") from exc
+    ok_urls = {doc.url for doc in recorded if doc.url}
+    ok_hashes = {doc.body_sha256 for doc in recorded}
+    failed_urls = {doc.url for doc in failed if doc.url}
+    failed_hashes = {doc.body_sha256 for doc in failed}
+    listing_ok = held.complete and not failed
+
+    def due(mark: StateMark) -> bool:
+        if mark.kind == "file":
+            return mark.sha256 not in failed_hashes and (mark.sha256 in ok_hashes or listing_ok)
+        return mark.key not in failed_urls and (mark.key in ok_urls or listing_ok)
+
+    chosen = [mark for mark in held.marks if due(mark)]
+    state = FetchState(settings.state_dir / "fetch" / STATE_FILE_NAME)
+    state.open()
+    try:
+        now = datetime.now(UTC).timestamp()
+        for mark in chosen:
+            state.apply(mark, now)
+    finally:
+        state.close()
+    if len(chosen) < len(held.marks):
+        log.info(
+            "source %s: %d of %d fetch-state mark(s) held back: those resources are read "
+            "again next pass",
+            held.source_id,
+            len(held.marks) - len(chosen),
+            len(held.marks),
+        )
+    return len(chosen)
 
 
 def _with_current_counts(
@@ -325,45 +413,80 @@ def _unique_latest(articles: Iterable[NormalizedArticle]) -> list[NormalizedArti
     return list(latest.values())
 
 
+def _due_articles(
+    index: SeenIndex, accepted_paths: Sequence[str | Path], *, count_updates: bool
+) -> tuple[list[NormalizedArticle], list[NormalizedArticle]]:
+    """What a delivery of these sources' accepted files must send: ``(all, with new text)``.
+
+    Besides the accepted articles: those of the same sources recorded earlier but never
+    delivered (a pass that failed in between), and, with ``count_updates``, published articles
+    whose story more copies from these sources carried since (same version, new count).
+    Accepted files are named by source id.
+    """
+    sources = [Path(path).stem for path in accepted_paths]
+    updates = index.count_updates(sources) if count_updates else []
+    texts = _unique_latest([*index.unpublished(sources), *read_articles(accepted_paths)])
+    text_ids = {article.id for article in texts}
+    # Records with new text come last, so they win over a count update of the same id.
+    due = _with_current_counts(
+        _unique_latest([*(a for a in updates if a.id not in text_ids), *texts]), index
+    )
+    return due, [article for article in due if article.id in text_ids]
+
+
 def publish_articles(
     accepted_paths: Sequence[str | Path],
     *,
     settings: IngestSettings,
     kafka_settings: KafkaSettings | None = None,
+    published_path: Path | None = None,
 ) -> int:
     """Publish accepted articles to ``news.articles.v1`` (keyed by id) and mark them published.
 
-    Articles published earlier whose story copies from these sources have since raised the
-    ``source_count`` of are re-published too, same version, with the new count (the accepted
-    files are named by source id). Returns how many records were acknowledged.
+    Also sends what :func:`_due_articles` finds due for the same sources: articles recorded by
+    an earlier pass that failed before publishing, and published articles re-sent with a higher
+    ``source_count``. With ``published_path`` the articles sent with new text (not the count
+    updates) are written there, for event extraction. Returns how many records were acknowledged.
     """
     from newswire.transport.kafka import RecordPublisher
     from schemas.topics import ARTICLES
 
     with open_seen_index(settings) as index:
-        accepted = list(read_articles(accepted_paths))
-        updates = index.count_updates(Path(path).stem for path in accepted_paths)
-        # Accepted records come last so that they win over a count update of the same id.
-        articles = _with_current_counts(_unique_latest([*updates, *accepted]), index)
-        if not articles:
-            return 0
-        with RecordPublisher(kafka_settings) as publisher:
-            sent = publisher.publish(
-                ARTICLES, articles, timeout_s=settings.kafka_publish_timeout_seconds
-            )
-        index.mark_published(articles)
-    if updates:
-        log.info("re-published %d article(s) carried by more sources since", len(updates))
+        articles, with_text = _due_articles(index, accepted_paths, count_updates=True)
+        sent = 0
+        if articles:
+            with RecordPublisher(kafka_settings) as publisher:
+                sent = publisher.publish(
+                    ARTICLES, articles, timeout_s=settings.kafka_publish_timeout_seconds
+                )
+            index.mark_published(articles)
+    if published_path is not None:
+        write_jsonl_atomically(published_path, (a.model_dump_json() for a in with_text))
+    if len(articles) > len(with_text):
+        log.info(
+            "re-published %d article(s) carried by more sources since",
+            len(articles) - len(with_text),
+        )
     log.info("published %d article(s) to %s", sent, ARTICLES.name)
     return sent
+
+
+def publish_source(accepted_path: str | Path, *, run_id: str, settings: IngestSettings) -> str:
+    """The DAG's publish task for one source; returns the path of what it sent with new text."""
+    published = RunFiles(settings.state_dir, run_id).published(Path(accepted_path).stem)
+    publish_articles([accepted_path], settings=settings, published_path=published)
+    return str(published)
 
 
 def write_articles(
     accepted_paths: Sequence[str | Path], output: Path, *, settings: IngestSettings
 ) -> int:
-    """Write accepted articles as JSON lines to ``output`` (instead of Kafka); mark them delivered."""
+    """Write due articles as JSON lines to ``output`` instead of Kafka; mark them delivered.
+
+    Due as for :func:`publish_articles`, without the count updates.
+    """
     with open_seen_index(settings) as index:
-        articles = _with_current_counts(_unique_latest(read_articles(accepted_paths)), index)
+        articles, _ = _due_articles(index, accepted_paths, count_updates=False)
         written = write_jsonl_atomically(output, (a.model_dump_json() for a in articles))
         index.mark_published(articles)
     return written
@@ -474,11 +597,13 @@ def run_ingest_pass(
     if output is not None:
         report.delivered = write_articles(accepted_paths, output, settings=settings)
     else:
+        published = RunFiles(settings.state_dir, run_id).run_dir / "published.jsonl"
         report.delivered = publish_articles(
-            accepted_paths, settings=settings, kafka_settings=kafka_settings
+            accepted_paths,
+            settings=settings,
+            kafka_settings=kafka_settings,
+            published_path=published,
         )
         if extract_events:
-            report.events = extract_and_publish_events(
-                accepted_paths, kafka_settings=kafka_settings
-            )
+            report.events = extract_and_publish_events([published], kafka_settings=kafka_settings)
     return report

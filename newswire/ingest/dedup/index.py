@@ -487,6 +487,38 @@ class SeenIndex:
                 rows,
             )
 
+    def unpublished(self, source_ids: Iterable[str]) -> list[NormalizedArticle]:
+        """Recorded articles of these sources whose current version was never delivered.
+
+        A pass that recorded articles but failed before delivering them leaves them here; the
+        next delivery of the same sources sends them, whether or not they are fetched again.
+        """
+        return self._records(
+            "SELECT record, source_count FROM articles WHERE published_version < version "
+            "AND record IS NOT NULL AND source_id IN (SELECT value FROM json_each(?)) "
+            "ORDER BY id",
+            source_ids,
+        )
+
+    def _records(self, query: str, source_ids: Iterable[str]) -> list[NormalizedArticle]:
+        """Stored records (with their current source count) selected by source id."""
+        ids = sorted(set(source_ids))
+        if not ids:
+            return []
+        if self._conn is None:
+            raise DedupError("the seen-article index is not open")
+        rows = self._conn.execute(query, (json.dumps(ids),)).fetchall()
+        records: list[NormalizedArticle] = []
+        for blob, source_count in rows:
+            try:
+                record = _unpack_record(blob)
+            except (zlib.error, ValueError) as exc:
+                raise DedupError(
+                    f"{self._path}: a stored article record is unreadable: {exc}"
+                ) from exc
+            records.append(record.model_copy(update={"source_count": int(source_count)}))
+        return records
+
     def count_updates(self, source_ids: Iterable[str]) -> list[NormalizedArticle]:
         """Published articles whose story more sources carried since, as records to re-publish.
 
@@ -496,29 +528,14 @@ class SeenIndex:
         should see it). Each record is the published one, same ``version``, with the current
         count. Articles recorded before records were kept cannot be re-sent and are skipped.
         """
-        ids = sorted(set(source_ids))
-        if not ids:
-            return []
-        if self._conn is None:
-            raise DedupError("the seen-article index is not open")
-        rows = self._conn.execute(
+        return self._records(
             "SELECT a.record, a.source_count FROM articles a "
             "WHERE a.published_version = a.version AND a.published_count < a.source_count "
             "AND a.record IS NOT NULL AND EXISTS (SELECT 1 FROM duplicates d "
             "WHERE d.kept_id = a.id AND d.source_id IN (SELECT value FROM json_each(?))) "
             "ORDER BY a.id",
-            (json.dumps(ids),),
-        ).fetchall()
-        updates: list[NormalizedArticle] = []
-        for blob, source_count in rows:
-            try:
-                record = _unpack_record(blob)
-            except (zlib.error, ValueError) as exc:
-                raise DedupError(
-                    f"{self._path}: a stored article record is unreadable: {exc}"
-                ) from exc
-            updates.append(record.model_copy(update={"source_count": int(source_count)}))
-        return updates
+            source_ids,
+        )
 
     def source_counts(self, article_ids: Iterable[str]) -> dict[str, int]:
         """The current ``source_count`` of each known article id."""

@@ -2,16 +2,25 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from newswire.errors import NewswireError
 
 
 class FetchError(NewswireError):
     """A URL (or item) that could not be fetched or read; the run goes on without it."""
 
+    always_transient: ClassVar[bool] = False
+
     def __init__(self, url: str, reason: str) -> None:
         super().__init__(f"{url}: {reason}")
         self.url = url
         self.reason = reason
+
+    @property
+    def transient(self) -> bool:
+        """Whether a later pass may well succeed (network trouble, an overloaded server)."""
+        return self.always_transient
 
 
 class InvalidUrlError(FetchError):
@@ -25,6 +34,8 @@ class BlockedAddressError(FetchError):
 class ResolutionError(FetchError):
     """The host name could not be resolved (or not in time)."""
 
+    always_transient = True
+
 
 class RobotsDisallowedError(FetchError):
     """robots.txt does not allow our user agent to fetch this URL."""
@@ -33,9 +44,13 @@ class RobotsDisallowedError(FetchError):
 class FetchTimeoutError(FetchError):
     """Connecting, reading, or the whole request took longer than allowed."""
 
+    always_transient = True
+
 
 class FetchConnectionError(FetchError):
     """The connection failed or broke."""
+
+    always_transient = True
 
 
 class HttpStatusError(FetchError):
@@ -44,6 +59,11 @@ class HttpStatusError(FetchError):
     def __init__(self, url: str, reason: str, status: int) -> None:
         super().__init__(url, reason)
         self.status = status
+
+    @property
+    def transient(self) -> bool:
+        """For 408, 425, 429 and 5xx answers: the server may answer later."""
+        return self.status in {408, 425, 429} or self.status >= 500
 
 
 class RetryAfterTooLongError(HttpStatusError):
@@ -76,3 +96,5 @@ class UnsafeXmlError(DocumentParseError):
 
 class SourceReadError(FetchError):
     """A source-level problem, such as a filedrop folder that does not exist."""
+
+    always_transient = True

@@ -60,7 +60,7 @@ from newswire.ingest.fetch.robots import (
     robots_url,
 )
 from newswire.ingest.fetch.settings import FetchSettings
-from newswire.ingest.fetch.state import FetchState, Validators
+from newswire.ingest.fetch.state import FetchState, StateMark, Validators
 
 if TYPE_CHECKING:
     from newswire.ingest.sources import Source
@@ -209,6 +209,7 @@ class Fetcher:
         self._lock = threading.Lock()
         self.requests_sent = 0
         self.bytes_received = 0
+        self._held: list[StateMark] | None = None
 
     # -- lifecycle -----------------------------------------------------------------------------
 
@@ -369,10 +370,44 @@ class Fetcher:
             redirects=redirects,
         )
         if conditional:
-            self.state.store_validators(
-                url, Validators(hop.etag, hop.last_modified, result.sha256), self._clock()
+            self._remember(
+                StateMark.for_validators(
+                    url, Validators(hop.etag, hop.last_modified, result.sha256)
+                )
             )
         return result
+
+    # -- held-back state writes ----------------------------------------------------------------
+
+    def hold_state_marks(self) -> None:
+        """From now on keep validators and read-file marks in memory instead of storing them.
+
+        The caller stores them (:meth:`FetchState.apply`) once what was fetched is safely
+        processed, so a failure downstream makes the next pass fetch the resource again
+        instead of answering "unchanged".
+        """
+        with self._lock:
+            if self._held is None:
+                self._held = []
+
+    def take_state_marks(self) -> list[StateMark]:
+        """The marks held back so far (emptied by the call)."""
+        with self._lock:
+            held = self._held or []
+            if self._held is not None:
+                self._held = []
+        return held
+
+    def remember_file_seen(self, source_id: str, path: str, sha256: str) -> None:
+        """Mark a dropped file as read with this content (held back, or stored at once)."""
+        self._remember(StateMark.for_file(source_id, path, sha256))
+
+    def _remember(self, mark: StateMark) -> None:
+        with self._lock:
+            if self._held is not None:
+                self._held.append(mark)
+                return
+        self.state.apply(mark, self._clock())
 
     def robots_policy(
         self, url: str, *, allow_private_network: bool = False, rate_limit_per_second: float = 1.0

@@ -1,6 +1,8 @@
 """Durable fetch state in the state directory: HTTP validators per URL and robots.txt per host.
 
-One sqlite file (WAL mode) shared by every process and task of the ingest pass.
+One sqlite file (WAL mode) shared by every process and task of the ingest pass. The writes that
+make a later pass skip a resource (validators, a dropped file marked read) can be held back as
+:class:`StateMark` records and applied only once what was fetched is safely processed.
 """
 
 from __future__ import annotations
@@ -9,6 +11,9 @@ import sqlite3
 import threading
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict
 
 from newswire.errors import NewswireError
 
@@ -49,6 +54,53 @@ class Validators:
     etag: str | None
     last_modified: str | None
     body_sha256: str | None = None
+
+
+class StateMark(BaseModel):
+    """A held-back write that tells later passes a resource needs no fetching again.
+
+    ``validators``: the ETag / Last-Modified of ``key`` (a URL); both empty forgets them.
+    ``file``: the dropped file ``key`` of ``source_id`` was read with content ``sha256``.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid", strict=True)
+
+    kind: Literal["validators", "file"]
+    key: str
+    source_id: str | None = None
+    etag: str | None = None
+    last_modified: str | None = None
+    sha256: str | None = None
+
+    @classmethod
+    def for_validators(cls, url: str, validators: Validators) -> StateMark:
+        """The mark that stores ``validators`` for ``url``."""
+        return cls(
+            kind="validators",
+            key=url,
+            etag=validators.etag,
+            last_modified=validators.last_modified,
+            sha256=validators.body_sha256,
+        )
+
+    @classmethod
+    def for_file(cls, source_id: str, path: str, sha256: str) -> StateMark:
+        """The mark that records a dropped file as read with this content."""
+        return cls(kind="file", key=path, source_id=source_id, sha256=sha256)
+
+
+class HeldMarks(BaseModel):
+    """The marks one source's fetch held back, handed from the fetch task to the normalize task.
+
+    ``complete`` is false when an item failed for a reason that may pass (a timeout, a 503):
+    then the resources that led to the items (the feed, the listing) must be read again.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid", strict=True)
+
+    source_id: str
+    complete: bool
+    marks: tuple[StateMark, ...] = ()
 
 
 class FetchState:
@@ -170,3 +222,14 @@ class FetchState:
             "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
             (key, value),
         )
+
+    def apply(self, mark: StateMark, now: float) -> None:
+        """Carry out a held-back write."""
+        if mark.kind == "validators":
+            self.store_validators(
+                mark.key, Validators(mark.etag, mark.last_modified, mark.sha256), now
+            )
+        else:
+            if mark.source_id is None or mark.sha256 is None:
+                raise FetchStateError(f"file mark of {mark.key} lacks its source or hash")
+            self.mark_file_seen(mark.source_id, mark.key, mark.sha256)

@@ -99,4 +99,4 @@ def read_filedrop(source: Source, fetcher: Fetcher, state_dir: Path) -> Iterator
         produced += 1
         yield document_outcome(source, target, document)
         # Marked only after the caller took the document, so an interrupted pass re-reads it.
-        fetcher.state.mark_file_seen(source.id, target, sha)
+        fetcher.remember_file_seen(source.id, target, sha)
