@@ -2,7 +2,8 @@
 
 A local HTTP server (127.0.0.1, stdlib, started here) serves an RSS feed of N article pages of a
 realistic size, with ETag and Last-Modified. The same sources are polled several times through
-the real readers and fetcher in two modes, in the same run:
+the ingest pass's own fetch and normalize tasks (``fetch_source`` then ``normalize_source``: the
+validators are stored only once the documents are recorded) in two modes, in the same run:
 
 - conditional (the default): the stored validators are sent, unchanged resources answer 304;
 - unconditional (``NEWSWIRE_FETCH_CONDITIONAL_GET=false`` equivalent): every poll downloads all.
@@ -17,15 +18,17 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import os
 import tempfile
 import threading
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
-from newswire.ingest.fetch import Fetcher, FetchSettings
-from newswire.ingest.readers import read_source
-from newswire.ingest.sources import Source
+import yaml
+
+from newswire.ingest.pipeline import fetch_source, normalize_source
+from newswire.ingest.settings import IngestSettings
 
 LAST_MODIFIED = "Wed, 20 Mar 2024 10:00:00 GMT"
 PARAGRAPH = (
@@ -121,13 +124,11 @@ def start_server(counters: Counters) -> tuple[ThreadingHTTPServer, dict[str, byt
     return server, site
 
 
-def poll(source: Source, fetcher: Fetcher, state_dir: Path) -> tuple[int, int]:
-    """One pass over the source: (documents, errors)."""
-    docs = errors = 0
-    for outcome in read_source(source, fetcher, state_dir):
-        docs += outcome.document is not None
-        errors += outcome.error is not None
-    return docs, errors
+def poll(catalogue: Path, settings: IngestSettings, run: str) -> tuple[int, int, int]:
+    """One pass of the fetch and normalize tasks: (documents, fetch errors, normalize errors)."""
+    fetched = fetch_source("bench-feed", catalogue, run_id=run, settings=settings)
+    normalized = normalize_source(fetched.path, run_id=run, settings=settings)
+    return fetched.documents, fetched.errors, normalized.errors
 
 
 def run_mode(
@@ -147,29 +148,32 @@ def run_mode(
     base = url.rsplit("/", 1)[0]
     site.clear()
     site.update(build_site(articles, base))
-    settings = FetchSettings(conditional_get=conditional)
-    source = Source.model_validate(
-        {
-            "id": "bench-feed",
-            "kind": "rss",
-            "url": url,
-            "allow_private_network": True,
-            "rate_limit_per_second": 100.0,
-            "max_items": articles,
-        }
-    )
+    source = {
+        "id": "bench-feed",
+        "kind": "rss",
+        "url": url,
+        "allow_private_network": True,
+        "rate_limit_per_second": 100.0,
+        "max_items": articles,
+    }
+    # The fetch task builds its fetcher from the environment, as in production.
+    os.environ["NEWSWIRE_FETCH_CONDITIONAL_GET"] = "true" if conditional else "false"
     with tempfile.TemporaryDirectory(prefix="bench-fetch-") as tmp:
-        state_dir = Path(tmp)
-        with Fetcher(state_dir, settings) as fetcher:
-            docs, errors = poll(source, fetcher, state_dir)
-            if docs != articles or errors:
-                raise SystemExit(f"cold pass fetched {docs}/{articles} documents, {errors} errors")
-            counters.reset()
-            for number in range(1, polls + 1):
-                if churn:
-                    site.update(build_site(articles, base, first=number))
-                poll(source, fetcher, state_dir)
-            return counters.requests, counters.body_bytes, counters.not_modified
+        catalogue = Path(tmp) / "catalogue.yaml"
+        catalogue.write_text(yaml.safe_dump({"sources": [source]}), encoding="utf-8")
+        settings = IngestSettings(state_dir=Path(tmp) / "state")
+        docs, errors, failed = poll(catalogue, settings, "cold")
+        if docs != articles or errors or failed:
+            raise SystemExit(
+                f"cold pass: {docs}/{articles} documents, {errors} fetch and {failed} "
+                "normalize errors"
+            )
+        counters.reset()
+        for number in range(1, polls + 1):
+            if churn:
+                site.update(build_site(articles, base, first=number))
+            poll(catalogue, settings, f"poll-{number}")
+        return counters.requests, counters.body_bytes, counters.not_modified
 
 
 def main() -> None:
