@@ -26,6 +26,7 @@ from newswire.stack.jdk import JavaHome
 from newswire.stack.processes import is_alive, log_tail, spawn_detached
 
 HTTP_TIMEOUT = httpx.Timeout(5.0, connect=2.0)
+CLUSTER_NAME = "newswire-local"
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,12 +65,17 @@ class ElasticsearchLayout:
         """The launcher's stdout/stderr."""
         return self.root / "logs" / "console.log"
 
+    @property
+    def server_log(self) -> Path:
+        """The node's own log (Elasticsearch names it after the cluster)."""
+        return self.logs / f"{CLUSTER_NAME}.log"
+
 
 def elasticsearch_yml(layout: ElasticsearchLayout, *, http_port: int, transport_port: int) -> str:
     """Node settings: single node, loopback, security off (loopback-only development mode)."""
     settings = {
-        "cluster.name": "newswire-local",
-        "node.name": "newswire-local-1",
+        "cluster.name": CLUSTER_NAME,
+        "node.name": f"{CLUSTER_NAME}-1",
         "path.data": str(layout.data),
         "path.logs": str(layout.logs),
         "network.host": "127.0.0.1",

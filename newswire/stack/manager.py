@@ -105,6 +105,35 @@ class StackStatus:
         }
 
 
+def elasticsearch_server(
+    settings: StackSettings,
+    layout: es.ElasticsearchLayout,
+    cache: ArtifactCache,
+    version: str,
+) -> es.ElasticsearchServer:
+    """A node configured as the stack runs it, not yet prepared or started.
+
+    It gets the JDK 21+ of ``ES_JAVA_HOME``, ``JAVA_HOME`` or the search folders, the zip of
+    ``version`` from ``cache``, and the heap and service user of ``settings``. Tests that need a
+    node of their own (to stop and restart it) build it here rather than touch the shared one.
+    """
+    java = find_java_home(
+        21,
+        explicit=[
+            ("ES_JAVA_HOME", settings.es_java_home),
+            ("JAVA_HOME", settings.java_home),
+        ],
+        search_dirs=settings.jvm_search_dirs,
+    )
+    return es.ElasticsearchServer(
+        layout,
+        cache.elasticsearch(version),
+        java,
+        heap_mb=settings.elasticsearch_heap_mb,
+        service_user=settings.elasticsearch_user,
+    )
+
+
 class StackManager:
     """Starts and stops the local Kafka broker and Elasticsearch node of one run directory."""
 
@@ -298,30 +327,17 @@ class StackManager:
                 started.append(state.kafka_pid)
             if not es_alive:
                 t0 = time.monotonic()
-                es_java = find_java_home(
-                    21,
-                    explicit=[
-                        ("ES_JAVA_HOME", self.settings.es_java_home),
-                        ("JAVA_HOME", self.settings.java_home),
-                    ],
-                    search_dirs=self.settings.jvm_search_dirs,
+                node = elasticsearch_server(
+                    self.settings, self.es_layout, cache, state.elasticsearch_version
                 )
-                artifact = cache.elasticsearch(state.elasticsearch_version)
-                from_cache["elasticsearch"] = artifact.from_cache
+                from_cache["elasticsearch"] = node.artifact.from_cache
                 timings["elasticsearch_resolve"] = time.monotonic() - t0
-                node = es.ElasticsearchServer(
-                    self.es_layout,
-                    artifact,
-                    es_java,
-                    heap_mb=self.settings.elasticsearch_heap_mb,
-                    service_user=self.settings.elasticsearch_user,
-                )
                 node.prepare(
                     http_port=state.elasticsearch_port,
                     transport_port=state.elasticsearch_transport_port,
                 )
                 state.elasticsearch_pid = node.start()
-                state.elasticsearch_java = str(es_java.path)
+                state.elasticsearch_java = str(node.java.path)
                 started.append(state.elasticsearch_pid)
             state.started_at = state.started_at if reused else time.time()
             self._save_state(state)
@@ -338,7 +354,7 @@ class StackManager:
                 url,
                 state.elasticsearch_pid,
                 timeout_s=self.settings.start_timeout_seconds,
-                log_path=self.es_layout.logs / "newswire-local.log",
+                log_path=self.es_layout.server_log,
                 console_log=self.es_layout.console_log,
             )
         except BaseException:
@@ -401,7 +417,7 @@ class StackManager:
                 version=es_version,
                 pid=state.elasticsearch_pid if es_running else None,
                 running=es_running and health is not None,
-                log=str(self.es_layout.logs / "newswire-local.log"),
+                log=str(self.es_layout.server_log),
                 java=state.elasticsearch_java,
                 health=health,
             ),

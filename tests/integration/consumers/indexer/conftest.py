@@ -2,8 +2,10 @@
 
 Every test gets its own topics (``test.indexer.<suffix>.*``), aliases
 (``test-<suffix>-news-*``, so their templates never overlap the real ones) and consumer group,
-all removed afterwards. The local Elasticsearch is shared and is never stopped: an outage is
-emulated by :class:`FaultProxy`, an HTTP proxy of our own on loopback.
+all removed afterwards. The shared local Elasticsearch is never stopped: faults in front of it
+(connections reset, slow or partly rejected bulk requests) come from :class:`FaultProxy`, an
+HTTP proxy of our own on loopback. A real outage is tested on a node the test starts for itself
+(``test_indexer_node_restart.py``), which it stops and restarts.
 """
 
 from __future__ import annotations
@@ -28,10 +30,12 @@ from kafka import KafkaAdminClient, KafkaConsumer
 from kafka.structs import TopicPartition
 
 from consumers.indexer import IndexerSettings
+from consumers.indexer.service import run_indexer
+from consumers.runtime import ConsumerRuntime
 from newswire.settings import ElasticsearchSettings, KafkaSettings
 from newswire.transport.kafka import ensure_topics
 from schemas.articles import NormalizedArticle
-from schemas.base import stable_id
+from schemas.base import Contract, stable_id
 from schemas.events import Event
 
 REPO = Path(__file__).resolve().parents[4]
@@ -394,18 +398,69 @@ def log_events(log_path: Path, event: str) -> list[dict[str, Any]]:
     return found
 
 
+def dead_letter_count(kafka: KafkaSettings, topic: str) -> int:
+    """Messages ever written to a dead-letter topic (the sum of its partitions' end offsets)."""
+    consumer = KafkaConsumer(**kafka.client_options(), group_id=None)
+    try:
+        partitions = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic) or ()]
+        assert partitions, f"no dead-letter topic {topic}"
+        return sum(consumer.end_offsets(partitions).values())
+    finally:
+        consumer.close()
+
+
+class IndexerThread:
+    """An indexer running in a thread of the test process (signals stay with pytest)."""
+
+    def __init__(self, settings: IndexerSettings, until_idle: float | None) -> None:
+        self._box: list[ConsumerRuntime[Contract]] = []
+        self._ready = threading.Event()
+        self.exit_codes: list[int] = []
+        self._thread = threading.Thread(
+            target=lambda: self.exit_codes.append(
+                run_indexer(
+                    settings,
+                    until_idle,
+                    install_signal_handlers=False,
+                    runtime_ready=self._ready,
+                    runtime_box=self._box,
+                )
+            ),
+            daemon=True,
+        )
+
+    def start(self) -> IndexerThread:
+        self._thread.start()
+        assert self._ready.wait(30), "the indexer did not start"
+        return self
+
+    @property
+    def runtime(self) -> ConsumerRuntime[Contract]:
+        return self._box[0]
+
+    def stop(self) -> None:
+        self.runtime.stop()
+        self.join()
+
+    def join(self, timeout: float = 60) -> None:
+        self._thread.join(timeout)
+        assert not self._thread.is_alive(), "the indexer did not stop"
+
+
 class IndexerKit:
     """The helpers above, for test modules (which cannot import a conftest)."""
 
+    IndexerThread = IndexerThread
     count_documents = staticmethod(count_documents)
     document_ids = staticmethod(document_ids)
     wait_for_count = staticmethod(wait_for_count)
     read_dead_letters = staticmethod(read_dead_letters)
+    dead_letter_count = staticmethod(dead_letter_count)
     start_indexer_process = staticmethod(start_indexer_process)
     log_events = staticmethod(log_events)
 
 
 @pytest.fixture(scope="session")
 def kit() -> type[IndexerKit]:
-    """Helpers to count documents, read dead letters and run indexer processes."""
+    """Helpers to count documents, read dead letters and run indexers (threads, processes)."""
     return IndexerKit

@@ -1,14 +1,14 @@
 """Fault tests of the indexer against the real Kafka and Elasticsearch.
 
-Elasticsearch is shared and never stopped: outages, slowness and item-level rejections come
-from the fault-injecting proxy of ``conftest.py``. Process crashes and scaling use real child
-processes running the indexer's entry point.
+The shared Elasticsearch is never stopped: here, outages (connections reset), slowness and
+item-level rejections come from the fault-injecting proxy of ``conftest.py``. The same outage
+with a real node stopped and restarted is ``test_indexer_node_restart.py``, on a node of its
+own. Process crashes and scaling use real child processes running the indexer's entry point.
 """
 
 from __future__ import annotations
 
 import signal
-import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -18,11 +18,8 @@ import pytest
 from elasticsearch import Elasticsearch
 
 from consumers.indexer import IndexerSettings
-from consumers.indexer.service import run_indexer
-from consumers.runtime import ConsumerRuntime
 from newswire.settings import ElasticsearchSettings
 from newswire.transport.kafka import RecordPublisher
-from schemas.base import Contract
 from schemas.events import Event
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
@@ -31,44 +28,6 @@ pytestmark = [pytest.mark.integration, pytest.mark.slow]
 def through_proxy(settings: IndexerSettings, proxy: Any) -> IndexerSettings:
     es = ElasticsearchSettings(url=proxy.url, request_timeout=10.0)
     return settings.model_copy(update={"es": es})
-
-
-class IndexerThread:
-    """An indexer running in a thread of the test process (signals stay with pytest)."""
-
-    def __init__(self, settings: IndexerSettings, until_idle: float | None) -> None:
-        self._box: list[ConsumerRuntime[Contract]] = []
-        self._ready = threading.Event()
-        self.exit_codes: list[int] = []
-        self._thread = threading.Thread(
-            target=lambda: self.exit_codes.append(
-                run_indexer(
-                    settings,
-                    until_idle,
-                    install_signal_handlers=False,
-                    runtime_ready=self._ready,
-                    runtime_box=self._box,
-                )
-            ),
-            daemon=True,
-        )
-
-    def start(self) -> IndexerThread:
-        self._thread.start()
-        assert self._ready.wait(30), "the indexer did not start"
-        return self
-
-    @property
-    def runtime(self) -> ConsumerRuntime[Contract]:
-        return self._box[0]
-
-    def stop(self) -> None:
-        self.runtime.stop()
-        self.join()
-
-    def join(self, timeout: float = 60) -> None:
-        self._thread.join(timeout)
-        assert not self._thread.is_alive(), "the indexer did not stop"
 
 
 def test_item_level_429s_are_retried_and_nothing_is_lost(
@@ -83,7 +42,9 @@ def test_item_level_429s_are_retried_and_nothing_is_lost(
     with RecordPublisher(indexer_settings.kafka) as publisher:
         publisher.publish(events_topic, events)
     fault_proxy.reject_bulk_items(50)
-    indexer = IndexerThread(through_proxy(indexer_settings, fault_proxy), until_idle=3.0).start()
+    indexer = kit.IndexerThread(
+        through_proxy(indexer_settings, fault_proxy), until_idle=3.0
+    ).start()
     indexer.join()
 
     assert indexer.exit_codes == [0]
@@ -114,7 +75,7 @@ def test_elasticsearch_down_for_30_seconds_mid_stream_then_back_indexes_every_ev
     settings = through_proxy(indexer_settings, fault_proxy).model_copy(
         update={"max_batch_records": 10, "bulk_chunk_size": 10}
     )
-    indexer = IndexerThread(settings, until_idle=None).start()
+    indexer = kit.IndexerThread(settings, until_idle=None).start()
     try:
         with RecordPublisher(indexer_settings.kafka) as publisher:
             publisher.publish(events_topic, first)
@@ -150,7 +111,7 @@ def test_elasticsearch_down_for_30_seconds_mid_stream_then_back_indexes_every_ev
     assert indexer.runtime.metrics.value("newswire_consumer_records_done_total", labels) == 200
 
     # Everything was committed: the same group finds nothing left to do.
-    rerun = IndexerThread(indexer_settings, until_idle=2.0).start()
+    rerun = kit.IndexerThread(indexer_settings, until_idle=2.0).start()
     rerun.join()
     assert rerun.runtime.metrics.value("newswire_consumer_records_done_total", labels) == 0
 
