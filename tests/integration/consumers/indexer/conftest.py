@@ -446,11 +446,23 @@ class IndexerThread:
         self._thread.join(timeout)
         assert not self._thread.is_alive(), "the indexer did not stop"
 
+    def outlast(self, seconds: float, since: float) -> None:
+        """Wait until ``seconds`` passed since ``since`` (monotonic); fail if the indexer exits."""
+        while time.monotonic() - since < seconds:
+            time.sleep(1)
+            assert self.exit_codes == [], "the indexer gave up during the outage"
+
+
+def pointed_at(settings: IndexerSettings, url: str) -> IndexerSettings:
+    """The indexer settings writing to the Elasticsearch at ``url`` (a proxy, a test's node)."""
+    return settings.model_copy(update={"es": ElasticsearchSettings(url=url, request_timeout=10.0)})
+
 
 class IndexerKit:
     """The helpers above, for test modules (which cannot import a conftest)."""
 
     IndexerThread = IndexerThread
+    pointed_at = staticmethod(pointed_at)
     count_documents = staticmethod(count_documents)
     document_ids = staticmethod(document_ids)
     wait_for_count = staticmethod(wait_for_count)

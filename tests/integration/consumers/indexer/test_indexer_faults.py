@@ -18,16 +18,10 @@ import pytest
 from elasticsearch import Elasticsearch
 
 from consumers.indexer import IndexerSettings
-from newswire.settings import ElasticsearchSettings
 from newswire.transport.kafka import RecordPublisher
 from schemas.events import Event
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
-
-
-def through_proxy(settings: IndexerSettings, proxy: Any) -> IndexerSettings:
-    es = ElasticsearchSettings(url=proxy.url, request_timeout=10.0)
-    return settings.model_copy(update={"es": es})
 
 
 def test_item_level_429s_are_retried_and_nothing_is_lost(
@@ -43,7 +37,7 @@ def test_item_level_429s_are_retried_and_nothing_is_lost(
         publisher.publish(events_topic, events)
     fault_proxy.reject_bulk_items(50)
     indexer = kit.IndexerThread(
-        through_proxy(indexer_settings, fault_proxy), until_idle=3.0
+        kit.pointed_at(indexer_settings, fault_proxy.url), until_idle=3.0
     ).start()
     indexer.join()
 
@@ -72,7 +66,7 @@ def test_elasticsearch_down_for_30_seconds_mid_stream_then_back_indexes_every_ev
     _, events_topic = indexer_settings.topic_specs()
     # Small batches make the backpressure visible: while Elasticsearch is down the paused
     # consumer may hold the batch being retried and one decoded ahead, nothing more.
-    settings = through_proxy(indexer_settings, fault_proxy).model_copy(
+    settings = kit.pointed_at(indexer_settings, fault_proxy.url).model_copy(
         update={"max_batch_records": 10, "bulk_chunk_size": 10}
     )
     indexer = kit.IndexerThread(settings, until_idle=None).start()
@@ -84,9 +78,7 @@ def test_elasticsearch_down_for_30_seconds_mid_stream_then_back_indexes_every_ev
             fault_proxy.refuse = True
             down_since = time.monotonic()
             publisher.publish(events_topic, second)
-            while time.monotonic() - down_since < 31:
-                time.sleep(1)
-                assert indexer.exit_codes == [], "the indexer gave up during the outage"
+            indexer.outlast(31, since=down_since)
             assert kit.count_documents(es_client, alias) == 100, "written while 'down'?"
             retries = indexer.runtime.metrics.value(
                 "newswire_consumer_batch_retries_total", {"stage": "indexer"}

@@ -22,7 +22,7 @@ import pytest
 from elasticsearch import Elasticsearch
 
 from consumers.indexer import IndexerSettings
-from newswire.settings import ElasticsearchSettings, StackSettings
+from newswire.settings import StackSettings
 from newswire.stack.artifacts import ArtifactCache
 from newswire.stack.elasticsearch import (
     ElasticsearchLayout,
@@ -142,10 +142,6 @@ def own_node() -> Iterator[OwnNode]:
             shutil.rmtree(run_dir, ignore_errors=True)
 
 
-def pointed_at(settings: IndexerSettings, url: str) -> IndexerSettings:
-    return settings.model_copy(update={"es": ElasticsearchSettings(url=url, request_timeout=10.0)})
-
-
 def test_a_real_node_stopped_for_30_seconds_mid_stream_then_restarted_indexes_every_event_once(
     indexer_settings: IndexerSettings,
     own_node: OwnNode,
@@ -163,7 +159,7 @@ def test_a_real_node_stopped_for_30_seconds_mid_stream_then_restarted_indexes_ev
     # and SyncGroup, leaving the member without partitions. A new member always rebalances a
     # second time (it first joins before it has its topics' metadata), and on a loaded machine
     # a 200 ms poll sometimes ends inside that window.
-    settings = pointed_at(indexer_settings, own_node.url).model_copy(
+    settings = kit.pointed_at(indexer_settings, own_node.url).model_copy(
         update={"max_batch_records": 10, "bulk_chunk_size": 10, "poll_timeout_ms": 2000}
     )
     es = Elasticsearch(**settings.es.client_options())  # type: ignore[arg-type]
@@ -182,9 +178,7 @@ def test_a_real_node_stopped_for_30_seconds_mid_stream_then_restarted_indexes_ev
                 down_since = time.monotonic()
                 assert cluster_health(own_node.url) is None
                 publisher.publish(events_topic, second)
-                while time.monotonic() - down_since < OUTAGE_S:
-                    time.sleep(1)
-                    assert indexer.exit_codes == [], "the indexer gave up during the outage"
+                indexer.outlast(OUTAGE_S, since=down_since)
                 metrics = indexer.runtime.metrics
                 stage = {"stage": "indexer"}
                 assert metrics.value("newswire_consumer_batch_retries_total", stage) >= 3
