@@ -1,250 +1,90 @@
 """Modality of an event from its trigger's dependency context.
 
-Walks from the trigger up to the sentence root and reads the cues attached along the way:
-negation and negating verbs ("ruled out", "denied"), conditional clauses and modal or
-speculative verbs (hypothetical), future auxiliaries and planning verbs (planned), hedges and
-attribution to a third party (reported). Works on spaCy tokens, so it is typed loosely.
+Walks from the trigger up to the sentence root and runs small cue detectors on each token and
+its children: negation and negating verbs ("ruled out", "denied"), conditional clauses and
+modal or speculative verbs (hypothetical), future auxiliaries and planning verbs (planned),
+hedges and attribution to a third party (reported). Each detector returns the :class:`Cue` it
+found, if any; :data:`PRECEDENCE` then decides the modality from the families that fired. The
+cue words are the ``modality`` section of ``data/cues.yaml``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass
-from typing import Any
+from enum import Enum
+from typing import TYPE_CHECKING
 
+from newswire.extract.cues import load_cues
 from schemas.events import Modality
 
-Token = Any
+if TYPE_CHECKING:
+    from spacy.tokens import Token
 
-NEGATING_VERBS = frozenset(
-    {
-        "deny",
-        "reject",
-        "refuse",
-        "decline",
-        "dismiss",
-        "rebuff",
-        "cancel",
-        "scrap",
-        "exclude",
-        "oppose",
-        "fail",
-        "abandon",
-        "postpone",
-        "shelve",
-        "rule",  # only with the particle "out"
-        "call",  # only with the particle "off"
-        "drop",
-        "halt",
-        "stop",
-        "cease",
-        "suspend",
-        "pause",
-        "block",
-        "veto",
-        "avoid",
-    }
-)
-_NEGATING_PARTICLE = {"rule": "out", "call": "off"}
-NEGATING_WORDS = frozenset({"not", "n't", "never", "no", "without", "neither", "nor"})
-HYPOTHETICAL_VERBS = frozenset(
-    {
-        "consider",
-        "mull",
-        "weigh",
-        "contemplate",
-        "explore",
-        "envisage",
-        "envision",
-        "float",
-        "threaten",
-        "propose",
-        "suggest",
-        "urge",
-        "demand",
-        "ask",
-        "seek",
-        "want",
-        "hope",
-        "wish",
-        "press",
-        "push",
-        "lobby",
-        "study",
-        "examine",
-        "discuss",
-        "debate",
-        "speculate",
-        "imagine",
-        "talk",
-        "offer",
-    }
-)
-HYPOTHETICAL_WORDS = frozenset(
-    {
-        "prepared",
-        "ready",
-        "willing",
-        "open",
-        "possible",
-        "possibility",
-        "prospect",
-        "option",
-        "idea",
-        "proposal",
-        "scenario",
-        "potential",
-        "potentially",
-        "hypothetical",
-        "perhaps",
-        "maybe",
-        "conditional",
-        "condition",
-        "eventual",
-        "if",
-        "unless",
-        "whether",
-    }
-)
-HYPOTHETICAL_MODALS = frozenset({"could", "might", "may", "should", "must", "can", "ought"})
-PLANNING_VERBS = frozenset(
-    {
-        "plan",
-        "intend",
-        "schedule",
-        "expect",
-        "aim",
-        "prepare",
-        "pledge",
-        "promise",
-        "commit",
-        "agree",
-        "decide",
-        "arrange",
-        "organize",
-        "organise",
-        "vow",
-        "set",
-        "due",
-        "slate",
-    }
-)
-PLANNING_WORDS = frozenset(
-    {"upcoming", "planned", "scheduled", "forthcoming", "next", "future", "tomorrow", "plan"}
-)
-FUTURE_AUX = frozenset({"will", "shall", "'ll", "wo"})
-HEDGE_WORDS = frozenset(
-    {
-        "reportedly",
-        "allegedly",
-        "purportedly",
-        "supposedly",
-        "apparently",
-        "ostensibly",
-        "rumoured",
-        "rumored",
-        "unconfirmed",
-        "alleged",
-        "purported",
-    }
-)
-HEDGE_VERBS = frozenset(
-    {"claim", "allege", "rumor", "rumour", "believe", "think", "understand", "report", "cite"}
-)
-DECISION_VERBS = frozenset({"agree", "decide", "vote", "approve", "adopt"})
-LIGHT_VERBS = frozenset(
-    {
-        "have",
-        "hold",
-        "make",
-        "take",
-        "give",
-        "be",
-        "do",
-        "get",
-        "try",
-        "begin",
-        "start",
-        "continue",
-        "need",
-        "help",
-        "go",
-        "come",
-        "allow",
-        "let",
-        "keep",
-        "use",
-        "move",
-        "join",
-        "launch",
-        "carry",
-        "conduct",
-        "deliver",
-        "mount",
-        "stage",
-        "hope",
-        "intend",
-        "want",
-        "present",
-        "submit",
-        "table",
-        "draft",
-        "unveil",
-        "prepare",
-        "put",
-        "form",
-    }
-)
-ATTRIBUTION_VERBS = frozenset(
-    {
-        "say",
-        "tell",
-        "report",
-        "state",
-        "assert",
-        "insist",
-        "reiterate",
-        "note",
-        "add",
-        "write",
-        "tweet",
-        "post",
-        "suggest",
-        "quote",
-        "cite",
-        "argue",
-        "maintain",
-        "detail",
-        "describe",
-        "recount",
-        "reaffirm",
-    }
-)
-_UNREALISED = frozenset(
-    {"implement", "happen", "materialize", "materialise", "occur", "proceed", "realize", "realise"}
-)
-DEBUNK_WORDS = frozenset(
-    {
-        "false",
-        "falsely",
-        "fake",
-        "fabricated",
-        "debunk",
-        "debunked",
-        "disinformation",
-        "misinformation",
-        "baseless",
-        "hoax",
-        "doctored",
-        "unfounded",
-        "untrue",
-    }
-)
-_TEMPORAL_PREPS = frozenset(
-    {"after", "before", "following", "since", "until", "ahead", "during", "amid", "despite"}
-)
+_CUES = load_cues().modality
+NEGATING_VERBS = _CUES.negating_verbs
+_NEGATING_PARTICLE = _CUES.negating_particles
+NEGATING_WORDS = _CUES.negating_words
+HYPOTHETICAL_VERBS = _CUES.hypothetical_verbs
+HYPOTHETICAL_WORDS = _CUES.hypothetical_words
+HYPOTHETICAL_MODALS = _CUES.hypothetical_modals
+PLANNING_VERBS = _CUES.planning_verbs
+PLANNING_WORDS = _CUES.planning_words
+FUTURE_AUX = _CUES.future_aux
+HEDGE_WORDS = _CUES.hedge_words
+HEDGE_VERBS = _CUES.hedge_verbs
+DECISION_VERBS = _CUES.decision_verbs
+LIGHT_VERBS = _CUES.light_verbs
+ATTRIBUTION_VERBS = _CUES.attribution_verbs
+_UNREALISED = _CUES.unrealised
+DEBUNK_WORDS = _CUES.debunk_words
+_TEMPORAL_PREPS = _CUES.temporal_preps
 _NOMINAL_LINKS = frozenset({"dobj", "pobj", "nsubj", "nsubjpass", "attr", "dative", "oprd"})
 _CLAUSE_BOUNDARIES = frozenset({"ccomp", "parataxis", "advcl", "relcl", "acl", "csubj"})
+
+
+class CueFamily(Enum):
+    """What a cue says about the event."""
+
+    NEGATED = "negated"
+    HYPOTHETICAL = "hypothetical"
+    HEDGED = "hedged"
+    PLANNED = "planned"
+    FUTURE = "future"
+    ATTRIBUTED = "attributed"
+    # Resolved after the walk: a reported future ("said it would") or a hypothetical.
+    WOULD = "would"
+
+
+PRECEDENCE: tuple[tuple[CueFamily, Modality], ...] = (
+    (CueFamily.NEGATED, Modality.NEGATED),
+    (CueFamily.HYPOTHETICAL, Modality.HYPOTHETICAL),
+    (CueFamily.HEDGED, Modality.REPORTED),
+    (CueFamily.PLANNED, Modality.PLANNED),
+    (CueFamily.FUTURE, Modality.PLANNED),
+    (CueFamily.ATTRIBUTED, Modality.REPORTED),
+)
+"""The first family that fired decides the modality; none fired: asserted.
+
+A hedge ("reportedly") outranks a plan, but a plan outranks mere attribution: "Macron will
+travel to Kyiv, his office said" is a planned trip, "Macron will reportedly travel" is reported.
+"""
+
+
+def decide_modality(families: Collection[CueFamily]) -> Modality:
+    """The modality of the cue families that fired, by :data:`PRECEDENCE`."""
+    for family, modality in PRECEDENCE:
+        if family in families:
+            return modality
+    return Modality.ASSERTED
+
+
+@dataclass(frozen=True, slots=True)
+class Cue:
+    """One cue that fired: its family and the word reported in ``ModalityReading.cues``."""
+
+    family: CueFamily
+    text: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -368,6 +208,258 @@ def _frames(token: Token) -> bool:
     )
 
 
+@dataclass(frozen=True, slots=True)
+class _Step:
+    """One token of the walk from the trigger up, with what the walk knows there."""
+
+    token: Token
+    previous: Token | None
+    trigger: Token
+    in_clause: bool
+    speaker_is_party: Callable[[Token], bool]
+
+    @property
+    def lemma(self) -> str:
+        return self.token.lemma_.lower()
+
+    @property
+    def is_trigger(self) -> bool:
+        return self.token.i == self.trigger.i
+
+
+def _negation(step: _Step) -> Cue | None:
+    """A negating verb ("denied", "ruled out") or a local negation ("did not meet", "no plans")."""
+    token, lemma = step.token, step.lemma
+    if _is_negating_verb(token) and not step.is_trigger:
+        if _negated_locally(token):
+            return Cue(CueFamily.HYPOTHETICAL, f"not {lemma}")  # "would not rule out"
+        return Cue(CueFamily.NEGATED, lemma)
+    if _negated_locally(token):
+        if step.in_clause or (token.pos_ == "NOUN" and step.previous is not None):
+            return Cue(CueFamily.NEGATED, "neg")
+        if lemma in ATTRIBUTION_VERBS or lemma in ("confirm", "know"):
+            return Cue(CueFamily.HEDGED, f"not {lemma}")
+    return None
+
+
+def _conditional_clause(step: _Step) -> Cue | None:
+    """An "if", "unless" or "whether" clause."""
+    return Cue(CueFamily.HYPOTHETICAL, "if") if _conditional(step.token) else None
+
+
+def _hypothetical_verb(step: _Step) -> Cue | None:
+    """A speculative verb governing the event ("considering sending", "pressing for talks")."""
+    token, lemma = step.token, step.lemma
+    pressing_for = lemma not in ("press", "push") or any(
+        c.dep_ == "prep" and c.lower_ == "for" for c in token.children
+    )
+    if (
+        not step.is_trigger
+        and lemma in HYPOTHETICAL_VERBS
+        and token.pos_ == "VERB"
+        and pressing_for
+        and _governs(step.previous)
+    ):
+        return Cue(CueFamily.HYPOTHETICAL, lemma)
+    return None
+
+
+def _hypothetical_word(step: _Step) -> Cue | None:
+    """A word of possibility on the path ("prepared to", "possible"); "has prepared" plans."""
+    token, lower = step.token, step.token.lower_
+    if lower not in HYPOTHETICAL_WORDS or step.is_trigger:
+        return None
+    if token.pos_ == "VERB" and any(c.lower_ in ("has", "have", "had") for c in token.children):
+        return Cue(CueFamily.PLANNED, f"has {lower}")
+    return Cue(CueFamily.HYPOTHETICAL, lower)
+
+
+def _unrealised_sibling(step: _Step) -> Cue | None:
+    """A coordinated clause saying the event never happened."""
+    return Cue(CueFamily.NEGATED, "never happened") if _negated_sibling(step.token) else None
+
+
+def _planning_verb(step: _Step) -> Cue | None:
+    """A planning verb governing the event ("plans to adopt", "agreed to meet")."""
+    token = step.token
+    if (
+        not step.is_trigger
+        and step.lemma in PLANNING_VERBS
+        and token.pos_ in ("VERB", "ADJ")
+        and _governs(step.previous)
+    ):
+        return Cue(CueFamily.PLANNED, step.lemma)
+    return None
+
+
+def _planning_word(step: _Step) -> Cue | None:
+    """A planning word on the path ("upcoming", "next")."""
+    lower = step.token.lower_
+    if not step.is_trigger and lower in PLANNING_WORDS:
+        return Cue(CueFamily.PLANNED, lower)
+    return None
+
+
+def _hedge_verb(step: _Step) -> Cue | None:
+    """A hedging verb on the path ("claimed", "believed")."""
+    if not step.is_trigger and step.lemma in HEDGE_VERBS and step.token.pos_ == "VERB":
+        return Cue(CueFamily.HEDGED, step.lemma)
+    return None
+
+
+def _according_to_phrase(step: _Step) -> Cue | None:
+    """An "according to" phrase attached to the path."""
+    return Cue(CueFamily.HEDGED, "according to") if _according_to(step.token) else None
+
+
+def _attribution(step: _Step) -> Cue | None:
+    """A speech verb above the event whose speaker is not one of the event's actors."""
+    token, previous = step.token, step.previous
+    if (
+        (not step.in_clause or (previous is not None and previous.dep_ == "dobj"))
+        and token.pos_ == "VERB"
+        and step.lemma in ATTRIBUTION_VERBS
+        and previous is not None
+        and previous.dep_ in ("ccomp", "parataxis", "xcomp", "dobj")
+    ):
+        subject = _subject_of(token)
+        if subject is None or not step.speaker_is_party(subject):
+            return Cue(CueFamily.ATTRIBUTED, step.lemma)
+    return None
+
+
+def _passive_hedge(step: _Step) -> Cue | None:
+    """A passive report ("is said to", "was believed")."""
+    token = step.token
+    if (
+        token.tag_ == "VBN"
+        and step.lemma in ("say", "report", "believe", "think", "rumor", "rumour")
+        and any(child.dep_ == "auxpass" for child in token.children)
+    ):
+        return Cue(CueFamily.HEDGED, f"is {token.lower_}")
+    return None
+
+
+def _reporting_clause(step: _Step, child: Token) -> Cue | None:
+    """A trailing speech or hedge clause ("..., officials said", "..., he claimed")."""
+    if (
+        child.dep_ in ("parataxis", "ccomp", "advcl")
+        and child.pos_ == "VERB"
+        and child.i > step.token.i
+        and child.lemma_.lower() in ATTRIBUTION_VERBS | HEDGE_VERBS
+        and not any(c.dep_ == "mark" for c in child.children)
+    ):
+        subject = _subject_of(child)
+        if child.lemma_.lower() in HEDGE_VERBS:
+            return Cue(CueFamily.HEDGED, child.lemma_.lower())
+        if subject is not None and not step.speaker_is_party(subject):
+            return Cue(CueFamily.ATTRIBUTED, child.lemma_.lower())
+    return None
+
+
+def _hedge_modifier(step: _Step, child: Token) -> Cue | None:
+    """A hedging adverb or adjective ("reportedly", "alleged")."""
+    if child.dep_ in ("advmod", "amod", "npadvmod") and child.lower_ in HEDGE_WORDS:
+        return Cue(CueFamily.HEDGED, child.lower_)
+    return None
+
+
+def _planning_modifier(step: _Step, child: Token) -> Cue | None:
+    """A planning modifier ("the planned visit", "tomorrow")."""
+    if child.dep_ in ("amod", "advmod", "npadvmod") and child.lower_ in PLANNING_WORDS:
+        return Cue(CueFamily.PLANNED, child.lower_)
+    return None
+
+
+def _hypothetical_modifier(step: _Step, child: Token) -> Cue | None:
+    """A modifier of possibility ("a possible meeting", "perhaps")."""
+    if child.dep_ in ("amod", "advmod") and child.lower_ in HYPOTHETICAL_WORDS:
+        return Cue(CueFamily.HYPOTHETICAL, child.lower_)
+    return None
+
+
+def _auxiliary(step: _Step, child: Token) -> Cue | None:
+    """An auxiliary of the clause: future ("will"), "would", or a modal ("could")."""
+    if child.dep_ != "aux" or not step.in_clause:
+        return None
+    lower = child.lower_
+    if lower in FUTURE_AUX:
+        return Cue(CueFamily.FUTURE, "will")
+    if lower in ("would", "'d"):
+        return Cue(CueFamily.WOULD)
+    if lower in HYPOTHETICAL_MODALS:
+        return Cue(CueFamily.HYPOTHETICAL, lower)
+    return None
+
+
+def _going_to(step: _Step, child: Token) -> Cue | None:
+    """A future without an auxiliary ("is going to meet")."""
+    token = step.token
+    if child.dep_ == "xcomp" and token.lemma_ == "go" and token.tag_ == "VBG" and step.in_clause:
+        return Cue(CueFamily.FUTURE)
+    return None
+
+
+_TOKEN_DETECTORS: tuple[Callable[[_Step], Cue | None], ...] = (
+    _negation,
+    _conditional_clause,
+    _hypothetical_verb,
+    _hypothetical_word,
+    _unrealised_sibling,
+    _planning_verb,
+    _planning_word,
+    _hedge_verb,
+    _according_to_phrase,
+    _attribution,
+    _passive_hedge,
+)
+_CHILD_DETECTORS: tuple[Callable[[_Step, Token], Cue | None], ...] = (
+    _reporting_clause,
+    _hedge_modifier,
+    _planning_modifier,
+    _hypothetical_modifier,
+    _auxiliary,
+    _going_to,
+)
+
+
+def _ends_walk(token: Token, previous: Token, trigger: Token) -> bool:
+    """Whether the walk leaves the event's own context at ``token`` (not the trigger itself)."""
+    if token.lower_ in _TEMPORAL_PREPS or (token.pos_ == "VERB" and token.dep_ == "prep"):
+        # "halted strikes following Putin's call": the call is a time anchor.
+        return True
+    if token.pos_ in ("VERB", "AUX"):
+        nested = previous.i != trigger.i and previous.dep_ in _NOMINAL_LINKS
+        finite_conjunct = previous.dep_ == "conj" and previous.tag_ in ("VBD", "VBZ", "VBP")
+        # The trigger sits inside another event's object ("leaked details of his call") or in
+        # its own finite conjunct: that event's modality is not ours.
+        return (nested and not _frames(token)) or finite_conjunct
+    return False
+
+
+def _would(path: list[Token]) -> Cue:
+    """A reported future after a past speech or planning verb ("said it would"), else hypothetical."""
+    reported_past = any(
+        t.lemma_.lower() in ATTRIBUTION_VERBS | PLANNING_VERBS and t.tag_ == "VBD" for t in path[1:]
+    )
+    if reported_past:
+        return Cue(CueFamily.FUTURE, "would (reported future)")
+    return Cue(CueFamily.HYPOTHETICAL, "would")
+
+
+def _sentence_according_to(tokens: list[Token], trigger: Token) -> list[Cue]:
+    """A ", according to ..." after the trigger, wherever the parser attached it."""
+    return [
+        Cue(CueFamily.HEDGED, "according to (sentence)")
+        for index, token in enumerate(tokens[:-1])
+        if token.lower_ == "according"
+        and tokens[index + 1].lower_ == "to"
+        and token.i > trigger.i
+        and index > 0
+        and tokens[index - 1].text == ","
+    ]
+
+
 def read_modality(
     trigger: Token,
     speaker_is_party: Callable[[Token], bool],
@@ -383,13 +475,10 @@ def read_modality(
     event itself rather than a plan. The walk stops at a second content verb: in "denied that
     Macron leaked details of his call", the denial bears on the leak, not on the call.
     """
-    cues: list[str] = []
-    negated = hypothetical = planned = hedged = attributed = future = False
-    would = False
+    fired: list[Cue] = []
     in_clause = True
     previous: Token | None = None
     path = [trigger, *trigger.ancestors]
-    verbs_seen = 1 if trigger.pos_ in ("VERB", "AUX") else 0
     for position, token in enumerate(path):
         if (
             previous is not None
@@ -397,191 +486,33 @@ def read_modality(
             and not (previous.dep_ == "acl" and previous.tag_ == "VB")  # "no plans to meet"
         ):
             in_clause = False
-        lemma = token.lemma_.lower()
-        lower = token.lower_
-        if position > 0 and (
-            token.lower_ in _TEMPORAL_PREPS or (token.pos_ == "VERB" and token.dep_ == "prep")
-        ):
-            # "halted strikes following Putin's call": the call is a time anchor.
+        if previous is not None and position > 0 and _ends_walk(token, previous, trigger):
             path = path[:position]
             break
-        if position > 0 and token.pos_ in ("VERB", "AUX") and previous is not None:
-            verbs_seen += 1
-            nested = previous.i != trigger.i and previous.dep_ in _NOMINAL_LINKS
-            finite_conjunct = previous.dep_ == "conj" and previous.tag_ in ("VBD", "VBZ", "VBP")
-            if (nested and not _frames(token)) or finite_conjunct:
-                # The trigger sits inside another event's object ("leaked details of his
-                # call") or in its own finite conjunct: that event's modality is not ours.
-                path = path[:position]
-                break
         if (
             decisions_are_events
             and position > 0
-            and lemma in DECISION_VERBS
+            and token.lemma_.lower() in DECISION_VERBS
             and token.tag_ in ("VBD", "VBN")
         ):
             previous = token
             continue
-        if _is_negating_verb(token) and token.i != trigger.i:
-            if _negated_locally(token):
-                hypothetical = True
-                cues.append(f"not {lemma}")
-            else:
-                negated = True
-                cues.append(lemma)
-        elif _negated_locally(token):
-            if in_clause or (token.pos_ == "NOUN" and previous is not None):  # "no plans for"
-                negated = True
-                cues.append("neg")
-            elif lemma in ATTRIBUTION_VERBS or lemma in ("confirm", "know"):
-                hedged = True
-                cues.append(f"not {lemma}")
-        if _conditional(token):
-            hypothetical = True
-            cues.append("if")
-        pressing_for = lemma not in ("press", "push") or any(
-            c.dep_ == "prep" and c.lower_ == "for" for c in token.children
-        )
-        if (
-            token.i != trigger.i
-            and lemma in HYPOTHETICAL_VERBS
-            and token.pos_ == "VERB"
-            and pressing_for
-            and _governs(previous)
-        ):
-            hypothetical = True
-            cues.append(lemma)
-        if lower in HYPOTHETICAL_WORDS and token.i != trigger.i:
-            if token.pos_ == "VERB" and any(
-                c.lower_ in ("has", "have", "had") for c in token.children
-            ):
-                planned = True
-                cues.append(f"has {lower}")
-            else:
-                hypothetical = True
-                cues.append(lower)
-        if _negated_sibling(token):
-            negated = True
-            cues.append("never happened")
-        if (
-            token.i != trigger.i
-            and lemma in PLANNING_VERBS
-            and token.pos_ in ("VERB", "ADJ")
-            and _governs(previous)
-        ):
-            planned = True
-            cues.append(lemma)
-        if token.i != trigger.i and lower in PLANNING_WORDS:
-            planned = True
-            cues.append(lower)
-        if token.i != trigger.i and lemma in HEDGE_VERBS and token.pos_ == "VERB":
-            hedged = True
-            cues.append(lemma)
-        if _according_to(token):
-            hedged = True
-            cues.append("according to")
-        if (
-            (not in_clause or (previous is not None and previous.dep_ == "dobj"))
-            and token.pos_ == "VERB"
-            and lemma in ATTRIBUTION_VERBS
-            and previous is not None
-            and previous.dep_ in ("ccomp", "parataxis", "xcomp", "dobj")
-        ):
-            subject = _subject_of(token)
-            if subject is None or not speaker_is_party(subject):
-                attributed = True
-                cues.append(lemma)
-        if (
-            token.tag_ == "VBN"
-            and lemma
-            in (
-                "say",
-                "report",
-                "believe",
-                "think",
-                "rumor",
-                "rumour",
-            )
-            and any(child.dep_ == "auxpass" for child in token.children)
-        ):
-            hedged = True
-            cues.append(f"is {lower}")
+        step = _Step(token, previous, trigger, in_clause, speaker_is_party)
+        fired.extend(cue for detect in _TOKEN_DETECTORS if (cue := detect(step)) is not None)
         for child in token.children:
-            if (
-                child.dep_ in ("parataxis", "ccomp", "advcl")
-                and child.pos_ == "VERB"
-                and child.i > token.i
-                and child.lemma_.lower() in ATTRIBUTION_VERBS | HEDGE_VERBS
-                and not any(c.dep_ == "mark" for c in child.children)
-            ):
-                subject = _subject_of(child)
-                if child.lemma_.lower() in HEDGE_VERBS:
-                    hedged = True
-                    cues.append(child.lemma_.lower())
-                elif subject is not None and not speaker_is_party(subject):
-                    attributed = True
-                    cues.append(child.lemma_.lower())
-            child_lower = child.lower_
-            if child.dep_ in ("advmod", "amod", "npadvmod") and child_lower in HEDGE_WORDS:
-                hedged = True
-                cues.append(child_lower)
-            if child.dep_ in ("amod", "advmod", "npadvmod") and child_lower in PLANNING_WORDS:
-                planned = True
-                cues.append(child_lower)
-            if child.dep_ in ("amod", "advmod") and child_lower in HYPOTHETICAL_WORDS:
-                hypothetical = True
-                cues.append(child_lower)
-            if child.dep_ == "aux" and in_clause:
-                if child_lower in FUTURE_AUX:
-                    future = True
-                    cues.append("will")
-                elif child_lower in ("would", "'d"):
-                    would = True
-                elif child_lower in HYPOTHETICAL_MODALS:
-                    hypothetical = True
-                    cues.append(child_lower)
-            if (
-                child.dep_ in ("xcomp",)
-                and token.lemma_ == "go"
-                and token.tag_ == "VBG"
-                and in_clause
-            ):
-                future = True
+            fired.extend(
+                cue for detect in _CHILD_DETECTORS if (cue := detect(step, child)) is not None
+            )
         previous = token
-    if would:
-        reported_past = any(
-            t.lemma_.lower() in ATTRIBUTION_VERBS | PLANNING_VERBS and t.tag_ == "VBD"
-            for t in path[1:]
-        )
-        if reported_past:
-            future = True
-            cues.append("would (reported future)")
-        else:
-            hypothetical = True
-            cues.append("would")
+    if any(cue.family is CueFamily.WOULD for cue in fired):
+        fired.append(_would(path))
     tokens = list(sentence_tokens) if sentence_tokens is not None else []
-    words = [t.lower_ for t in tokens]
-    debunked = any(word in DEBUNK_WORDS for word in words)
-    for index, token in enumerate(tokens[:-1]):
-        if (
-            token.lower_ == "according"
-            and tokens[index + 1].lower_ == "to"
-            and token.i > trigger.i
-            and index > 0
-            and tokens[index - 1].text == ","
-        ):
-            hedged = True
-            cues.append("according to (sentence)")
-    if negated:
-        modality = Modality.NEGATED
-    elif hypothetical:
-        modality = Modality.HYPOTHETICAL
-    elif hedged:
-        modality = Modality.REPORTED
-    elif planned or future:
-        modality = Modality.PLANNED
-    elif attributed:
-        modality = Modality.REPORTED
-    else:
-        modality = Modality.ASSERTED
-    return ModalityReading(modality, future or planned, debunked, tuple(cues))
+    debunked = any(t.lower_ in DEBUNK_WORDS for t in tokens)
+    fired.extend(_sentence_according_to(tokens, trigger))
+    families = {cue.family for cue in fired}
+    return ModalityReading(
+        decide_modality(families),
+        CueFamily.FUTURE in families or CueFamily.PLANNED in families,
+        debunked,
+        tuple(cue.text for cue in fired if cue.text is not None),
+    )

@@ -2,8 +2,9 @@
 
 The lexicons say which lemmas and phrases may trigger an event type; a registered rule, one per
 type, decides from the dependency parse whether a trigger really is an event of that type and
-which actors take part. Every rule carries a version; together with the lexicon and gazetteer
-versions they make the ``extractor_version`` stamped on each event.
+which actors take part. Every rule carries a version; together with the lexicon, cue-word
+(``data/cues.yaml``) and gazetteer versions they make the ``extractor_version`` stamped on each
+event.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from newswire.errors import NewswireError
+from newswire.extract.cues import load_cues
 from schemas.events import EventType
 
 DEFAULT_LEXICON_PATH = Path(__file__).resolve().parent / "data" / "triggers.yaml"
@@ -175,7 +177,15 @@ def registered_rules() -> dict[EventType, RegisteredRule]:
     return dict(_RULES)
 
 
-def extractor_version(lexicon: TriggerLexicon, gazetteer_version: str) -> str:
-    """The version stamped on events: release, lexicon, gazetteer and every rule version."""
+def extractor_version(
+    lexicon: TriggerLexicon, gazetteer_version: str, cues_version: str | None = None
+) -> str:
+    """The version stamped on events: release, lexicon, cue words, gazetteer and every rule.
+
+    ``cues_version`` defaults to the packaged cue file's version.
+    """
     rules = ".".join(str(_RULES[t].version) if t in _RULES else "0" for t in EventType)
-    return f"{EXTRACTOR_RELEASE}+lex{lexicon.version}+gaz{gazetteer_version}+rules{rules}"
+    cues = load_cues().version if cues_version is None else cues_version
+    return (
+        f"{EXTRACTOR_RELEASE}+lex{lexicon.version}+cues{cues}+gaz{gazetteer_version}+rules{rules}"
+    )
