@@ -13,7 +13,7 @@ NEWSWIRE := $(BIN)/newswire
 PYTEST_ARGS ?=
 
 .PHONY: help install lint format typecheck test test-unit test-integration bench demo \
-        stack-up stack-down stack-status schemas clean
+        stack-up stack-down stack-status schemas gazetteer train eval clean
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
@@ -41,6 +41,16 @@ typecheck: install ## mypy, strict on our packages
 
 schemas: install ## Re-export the contracts' JSON Schemas (after a compatible change)
 	$(BIN)/python -m schemas.export
+
+train: install ## Train the extraction decision stage on the corpus's tuning split (data/decision.json)
+	$(BIN)/python -m newswire.extract.training
+
+eval: install ## Score extraction: cross-validated on the tuning split, then the test split
+	$(BIN)/python -m newswire.extract.training --cross-validate
+	$(NEWSWIRE) eval --split test
+
+gazetteer: install ## Regenerate the gazetteer's countries.yaml from pycountry & co. plus overrides.yaml
+	$(BIN)/python newswire/extract/data/build_gazetteer.py
 
 stack-up: install ## Start (or reuse) the local Kafka + Elasticsearch stack
 	$(NEWSWIRE) stack up

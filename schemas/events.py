@@ -90,6 +90,7 @@ class ActorKind(StrEnum):
     COUNTRY = "country"
     ORGANIZATION = "organization"
     GROUP = "group"
+    MEDIA = "media"
 
 
 class ActorRef(Contract):

@@ -1,18 +1,27 @@
-"""The labelled development set and its scoring (``newswire eval``).
+"""The labelled corpus and its scoring (``newswire eval``).
 
-Passages are YAML files in ``devset/``: our own wire-style passages with their text, and the
-shared seed articles cited by file name (read in place, never copied). Gold events name their
-actors by gazetteer id or any alias. A predicted event matches a gold event of the same type
-when their actor sets overlap enough; extra predictions that overlap an already matched gold
-event count as duplicates.
+The corpus ships inside the package (``newswire/extract/corpus/``): full-length articles of our
+own writing with gold events, in a tuning split and a test split written separately from
+different source stories (see the corpus README). The shared seed articles are an extra split,
+scored only when a folder holding them is given (``NEWSWIRE_SEEDS_DIR``); their labels live in
+``corpus/seeds.yaml`` and their text is read in place.
+
+Scoring follows the independent check: a predicted event matches a gold event of the same
+article and type when their evidence spans overlap, or failing that when they share
+participants (two surnames, or all of the gold ones when fewer); each gold event matches once,
+and a second prediction for it is a false alarm. Modality accuracy is over matched events.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import unicodedata
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from enum import StrEnum
+from importlib import resources
+from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -21,127 +30,250 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from newswire.errors import NewswireError
 from newswire.extract.extractor import ArticleInput, EventExtractor
-from newswire.extract.gazetteer import Gazetteer, load_gazetteer
+from newswire.extract.gazetteer import Gazetteer
 from schemas.base import stable_id
 from schemas.events import Event, EventType, Modality
 
-DEFAULT_DEVSET_DIR = Path(__file__).resolve().parent / "devset"
-DEFAULT_SEEDS_DIR = Path(__file__).resolve().parents[3] / "shared" / "seeds"
-MATCH_THRESHOLD = 0.34
+
+class CorpusError(NewswireError):
+    """A corpus file is malformed, or a split cannot be loaded."""
 
 
-class DevsetError(NewswireError):
-    """A dev-set file is malformed or names an unknown actor or seed."""
+class Split(StrEnum):
+    """The parts of the corpus ``newswire eval`` can score."""
+
+    TUNE = "tune"
+    TEST = "test"
+    ALL = "all"
+    SEEDS = "seeds"
 
 
 class _GoldRow(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=False)
 
     type: EventType
+    evidence: str | None = None
     actors: tuple[str, ...]
     modality: Modality
     date: dt.date | None = None
-    historical: bool = False
+    background: bool = False
     note: str | None = None
 
 
-class _PassageRow(BaseModel):
+class _ArticleRow(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     id: Annotated[str, Field(min_length=1)]
-    published: dt.date | None = None
-    text: str | None = None
-    seed: str | None = None
+    modelled_on: Annotated[str, Field(pattern=r"^https?://")]
+    published: dt.date
+    style: str | None = None
+    title: str | None = None
+    text: Annotated[str, Field(min_length=1)]
     note: str | None = None
     events: tuple[_GoldRow, ...] = ()
 
 
-class _DevsetFile(BaseModel):
+class _CorpusFile(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    passages: tuple[_PassageRow, ...]
+    articles: tuple[_ArticleRow, ...]
+
+
+class _SeedRow(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    id: Annotated[str, Field(min_length=1)]
+    seed: Annotated[str, Field(min_length=1)]
+    published: dt.date | None = None
+    events: tuple[_GoldRow, ...] = ()
+
+
+class _SeedsFile(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    passages: tuple[_SeedRow, ...]
 
 
 @dataclass(frozen=True, slots=True)
 class GoldEvent:
-    """One labelled event."""
+    """One labelled event: its type, evidence span (when labelled), participants and modality."""
 
     type: EventType
-    actor_ids: frozenset[str]
+    span: tuple[int, int] | None
+    actors: tuple[str, ...]
     modality: Modality
     date: dt.date | None
-    historical: bool
+    background: bool
 
 
 @dataclass(frozen=True, slots=True)
-class Passage:
-    """One labelled passage (ours, or a seed read in place)."""
+class Article:
+    """One labelled article of the corpus (or a seed article read in place)."""
 
     id: str
+    split: str
+    title: str | None
     text: str
     published: dt.date | None
     events: tuple[GoldEvent, ...]
+    modelled_on: str | None
     source: str
 
 
-def _resolve_actor(gazetteer: Gazetteer, name: str, where: str) -> str:
-    entry = gazetteer.lookup(name)
-    if entry is None:
-        raise DevsetError(f"{where}: unknown actor {name!r} (not in the gazetteer)")
-    return entry.id
+def corpus_root() -> Traversable:
+    """The corpus folder inside the installed package."""
+    return resources.files("newswire.extract").joinpath("corpus")
 
 
-def load_devset(folder: Path, seeds_dir: Path, gazetteer: Gazetteer | None = None) -> list[Passage]:
-    """Load every ``*.yaml`` file of ``folder``; seed passages are read from ``seeds_dir``."""
-    gazetteer = gazetteer or load_gazetteer()
-    if not folder.is_dir():
-        raise DevsetError(f"{folder}: no such folder")
-    passages: list[Passage] = []
-    seen: set[str] = set()
-    for path in sorted(folder.glob("*.yaml")):
+def _one_line(exc: ValidationError) -> str:
+    first = exc.errors()[0]
+    where = ".".join(str(p) for p in first["loc"])
+    return f"{where}: {first['msg']}"
+
+
+def _read_yaml(path: Traversable, name: str) -> Any:
+    try:
+        return yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        raise CorpusError(f"{name}: not valid YAML: {exc}") from exc
+
+
+def _gold(row: _GoldRow, text: str, where: str) -> GoldEvent:
+    span: tuple[int, int] | None = None
+    if row.evidence is not None:
+        start = text.find(row.evidence)
+        if start < 0:
+            raise CorpusError(f"{where}: evidence is not a substring of the text")
+        span = (start, start + len(row.evidence))
+    if not row.actors:
+        raise CorpusError(f"{where}: an event needs at least one actor")
+    return GoldEvent(row.type, span, row.actors, row.modality, row.date, row.background)
+
+
+def load_split_files(split: str, files: Iterable[Traversable]) -> list[Article]:
+    """Parse corpus files of one split into articles (ids checked unique within the call)."""
+    articles: list[Article] = []
+    for path in files:
+        name = f"corpus/{split}/{path.name}"
         try:
-            parsed = _DevsetFile.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")))
-        except yaml.YAMLError as exc:
-            raise DevsetError(f"{path}: not valid YAML: {exc}") from exc
+            parsed = _CorpusFile.model_validate(_read_yaml(path, name))
         except ValidationError as exc:
-            first = exc.errors()[0]
-            where = ".".join(str(p) for p in first["loc"])
-            raise DevsetError(f"{path}: {where}: {first['msg']}") from exc
-        for index, row in enumerate(parsed.passages):
-            where = f"{path.name}: passages.{index} ({row.id})"
-            if row.id in seen:
-                raise DevsetError(f"{where}: duplicate passage id")
-            seen.add(row.id)
-            if (row.text is None) == (row.seed is None):
-                raise DevsetError(f"{where}: give exactly one of text and seed")
-            if row.seed is not None:
-                seed_path = seeds_dir / row.seed
-                if not seed_path.is_file():
-                    raise DevsetError(f"{where}: seed {seed_path} not found")
-                text = seed_path.read_text(encoding="utf-8")
-            else:
-                text = row.text or ""
+            raise CorpusError(f"{name}: {_one_line(exc)}") from exc
+        for index, row in enumerate(parsed.articles):
+            where = f"{name}: articles.{index} ({row.id})"
             gold = tuple(
-                GoldEvent(
-                    type=event.type,
-                    actor_ids=frozenset(
-                        _resolve_actor(gazetteer, name, f"{where}.events.{n}")
-                        for name in event.actors
-                    ),
-                    modality=event.modality,
-                    date=event.date,
-                    historical=event.historical,
-                )
-                for n, event in enumerate(row.events)
+                _gold(event, row.text, f"{where}.events.{n}") for n, event in enumerate(row.events)
             )
-            passages.append(Passage(row.id, text, row.published, gold, path.name))
-    return passages
+            articles.append(
+                Article(
+                    row.id, split, row.title, row.text, row.published, gold, row.modelled_on, name
+                )
+            )
+    return articles
 
 
-def _jaccard(a: frozenset[str], b: frozenset[str]) -> float:
-    if not a and not b:
-        return 1.0
-    return len(a & b) / len(a | b)
+def _seed_articles(seeds_dir: Path) -> list[Article]:
+    labels = corpus_root().joinpath("seeds.yaml")
+    try:
+        parsed = _SeedsFile.model_validate(_read_yaml(labels, "corpus/seeds.yaml"))
+    except ValidationError as exc:
+        raise CorpusError(f"corpus/seeds.yaml: {_one_line(exc)}") from exc
+    articles: list[Article] = []
+    for row in parsed.passages:
+        path = seeds_dir / row.seed
+        if not path.is_file():
+            raise CorpusError(f"corpus/seeds.yaml ({row.id}): seed {path} not found")
+        text = path.read_text(encoding="utf-8")
+        where = f"corpus/seeds.yaml ({row.id})"
+        gold = tuple(_gold(e, text, f"{where}.events.{n}") for n, e in enumerate(row.events))
+        articles.append(Article(row.id, "seeds", None, text, row.published, gold, None, str(path)))
+    return articles
+
+
+def load_corpus(split: Split | str, seeds_dir: Path | None = None) -> list[Article]:
+    """Load one split of the corpus (``all`` is tune + test; ``seeds`` needs ``seeds_dir``)."""
+    split = Split(split)
+    if split is Split.SEEDS:
+        if seeds_dir is None or not seeds_dir.is_dir():
+            raise CorpusError(
+                "the seeds split needs the shared sample articles: set NEWSWIRE_SEEDS_DIR "
+                "(or --seeds) to their folder"
+            )
+        return _seed_articles(seeds_dir)
+    parts = [Split.TUNE, Split.TEST] if split is Split.ALL else [split]
+    articles: list[Article] = []
+    for part in parts:
+        folder = corpus_root().joinpath(part.value)
+        files = sorted(
+            (f for f in folder.iterdir() if f.name.endswith(".yaml")), key=lambda f: f.name
+        )
+        articles.extend(load_split_files(part.value, files))
+    seen: set[str] = set()
+    for article in articles:
+        if article.id in seen:
+            raise CorpusError(f"{article.source}: duplicate article id {article.id}")
+        seen.add(article.id)
+    if not articles:
+        raise CorpusError(f"the {split.value} split holds no article")
+    return articles
+
+
+def _fold(text: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
+
+
+def surname(name: str) -> str:
+    """The last word of a name, case- and accent-folded ("Emmanuel Macron" -> "macron")."""
+    words = _fold(name).replace("'s", "").replace(".", "").split()
+    return words[-1] if words else ""
+
+
+class ParticipantKeys:
+    """Turns gold actor names and predicted actors into comparable keys.
+
+    A gold name matches a predicted actor when its surname equals the last word of the actor's
+    name or mention, or when the gazetteer resolves the gold name to the actor's id.
+    """
+
+    def __init__(self, gazetteer: Gazetteer | None) -> None:
+        self._gazetteer = gazetteer
+
+    def gold(self, name: str) -> frozenset[str]:
+        """Keys of one gold actor name."""
+        keys = {surname(name)}
+        if self._gazetteer is not None:
+            entry = self._gazetteer.lookup(name)
+            if entry is not None:
+                keys.add(entry.id)
+        keys.discard("")
+        return frozenset(keys)
+
+    @staticmethod
+    def predicted(event: Event) -> frozenset[str]:
+        """Keys of every actor of one predicted event."""
+        keys: set[str] = set()
+        for actor in event.actors:
+            keys.add(actor.id)
+            keys.add(surname(actor.name))
+            if actor.mention:
+                keys.add(surname(actor.mention))
+        keys.discard("")
+        return frozenset(keys)
+
+
+def shares_participants(gold: Sequence[frozenset[str]], predicted: frozenset[str]) -> bool:
+    """Two gold participants found among the predicted actors, or all of them when fewer."""
+    if not gold:
+        return False
+    shared = sum(1 for keys in gold if keys & predicted)
+    return shared >= min(2, len(gold))
+
+
+def _overlaps(span: tuple[int, int] | None, event: Event) -> bool:
+    if span is None:
+        return False
+    return span[0] < event.evidence_end and event.evidence_start < span[1]
 
 
 @dataclass
@@ -173,17 +305,21 @@ class TypeScore:
 class EvalReport:
     """The scores of one evaluation run."""
 
-    per_type: dict[EventType, TypeScore] = field(default_factory=dict)
-    matched: int = 0
-    modality_correct: int = 0
-    actors_exact: int = 0
-    date_correct: int = 0
+    split: str
+    extractor_version: str
+    per_type: dict[EventType, TypeScore] = field(
+        default_factory=lambda: {t: TypeScore() for t in EventType}
+    )
+    articles: int = 0
+    gold: int = 0
+    gold_background: int = 0
     predicted: int = 0
-    duplicates: int = 0
+    matched: int = 0
+    matched_by_span: int = 0
+    modality_correct: int = 0
+    date_correct: int = 0
     negatives: int = 0
     negatives_with_events: int = 0
-    passages: int = 0
-    gold: int = 0
     modality_confusion: Counter[tuple[str, str]] = field(default_factory=Counter)
     errors: list[str] = field(default_factory=list)
 
@@ -196,39 +332,39 @@ class EvalReport:
             total.fn += score.fn
         return total
 
-    def _ratio(self, part: int, whole: int) -> float:
+    @staticmethod
+    def _ratio(part: int, whole: int) -> float:
         return round(part / whole, 3) if whole else 1.0
 
     def to_dict(self) -> dict[str, Any]:
-        """The report as plain data (for ``--json``)."""
+        """The report as plain data (``--json``); the top-level numbers are a kept contract."""
         overall = self.overall()
         return {
-            "passages": self.passages,
-            "gold_events": self.gold,
-            "predicted_events": self.predicted,
+            "split": self.split,
+            "extractor_version": self.extractor_version,
+            "articles": self.articles,
+            "events": self.gold,
+            "background_events": self.gold_background,
+            "predicted": self.predicted,
+            "matched": self.matched,
+            "precision": round(overall.precision, 3),
+            "recall": round(overall.recall, 3),
+            "f1": round(overall.f1, 3),
+            "modality_accuracy": self._ratio(self.modality_correct, self.matched),
+            "date_accuracy": self._ratio(self.date_correct, self.matched),
+            "matched_by_evidence": self._ratio(self.matched_by_span, self.matched),
+            "hard_negatives": self.negatives,
+            "hard_negatives_with_events": self.negatives_with_events,
             "per_type": {
                 t.value: {
+                    "gold": s.tp + s.fn,
+                    "found": s.tp,
+                    "false_alarms": s.fp,
                     "precision": round(s.precision, 3),
                     "recall": round(s.recall, 3),
                     "f1": round(s.f1, 3),
-                    "tp": s.tp,
-                    "fp": s.fp,
-                    "fn": s.fn,
                 }
                 for t, s in self.per_type.items()
-            },
-            "overall": {
-                "precision": round(overall.precision, 3),
-                "recall": round(overall.recall, 3),
-                "f1": round(overall.f1, 3),
-            },
-            "modality_accuracy": self._ratio(self.modality_correct, self.matched),
-            "actor_accuracy": self._ratio(self.actors_exact, self.matched),
-            "date_accuracy": self._ratio(self.date_correct, self.matched),
-            "duplicate_rate": self._ratio(self.duplicates, self.predicted),
-            "hard_negatives": {
-                "passages": self.negatives,
-                "with_events": self.negatives_with_events,
             },
             "modality_confusion": {
                 f"{gold}->{pred}": n for (gold, pred), n in sorted(self.modality_confusion.items())
@@ -238,115 +374,124 @@ class EvalReport:
     def to_table(self) -> str:
         """The report as a plain-text table."""
         data = self.to_dict()
-        lines = [f"{'type':<22}{'precision':>10}{'recall':>8}{'F1':>7}{'TP':>5}{'FP':>5}{'FN':>5}"]
+        lines = [
+            f"split {data['split']}: {data['articles']} articles, {data['events']} gold events "
+            f"({data['background_events']} background), extractor {data['extractor_version']}",
+            "",
+            f"{'type':<22}{'found/gold':>12}{'false':>7}{'precision':>11}{'recall':>8}{'F1':>7}",
+        ]
         for name, s in data["per_type"].items():
+            found = f"{s['found']} / {s['gold']}"
             lines.append(
-                f"{name:<22}{s['precision']:>10.3f}{s['recall']:>8.3f}{s['f1']:>7.3f}"
-                f"{s['tp']:>5}{s['fp']:>5}{s['fn']:>5}"
+                f"{name:<22}{found:>12}{s['false_alarms']:>7}{s['precision']:>11.2f}"
+                f"{s['recall']:>8.2f}{s['f1']:>7.2f}"
             )
-        o = data["overall"]
+        found = f"{data['matched']} / {data['events']}"
+        false_alarms = data["predicted"] - data["matched"]
         lines.append(
-            f"{'overall (micro)':<22}{o['precision']:>10.3f}{o['recall']:>8.3f}{o['f1']:>7.3f}"
+            f"{'all':<22}{found:>12}{false_alarms:>7}{data['precision']:>11.2f}"
+            f"{data['recall']:>8.2f}{data['f1']:>7.2f}"
         )
         lines.append("")
+        lines.append(f"modality accuracy {data['modality_accuracy']:.2f}")
+        lines.append(f"date accuracy     {data['date_accuracy']:.2f}")
         lines.append(
-            f"passages {data['passages']}, gold events {data['gold_events']}, "
-            f"predicted {data['predicted_events']}"
+            f"hard negatives with an event: {data['hard_negatives_with_events']} of "
+            f"{data['hard_negatives']}"
         )
-        lines.append(f"modality accuracy  {data['modality_accuracy']:.3f}")
-        lines.append(f"actor accuracy     {data['actor_accuracy']:.3f}")
-        lines.append(f"date accuracy      {data['date_accuracy']:.3f}")
-        lines.append(f"duplicate rate     {data['duplicate_rate']:.3f}")
-        neg = data["hard_negatives"]
-        lines.append(f"hard negatives with events: {neg['with_events']} of {neg['passages']}")
         return "\n".join(lines)
 
 
-def score_passage(report: EvalReport, passage: Passage, predicted: Sequence[Event]) -> None:
-    """Add one passage's matches to ``report``."""
-    report.passages += 1
-    report.gold += len(passage.events)
+def _describe(event: Event) -> str:
+    actors = ", ".join(a.mention or a.name for a in event.actors)
+    return f"{event.type.value} [{actors}] {event.modality.value} | {event.evidence[:110]}"
+
+
+def score_article(
+    report: EvalReport, article: Article, predicted: Sequence[Event], keys: ParticipantKeys
+) -> None:
+    """Add one article's matches, misses and false alarms to ``report``."""
+    report.articles += 1
+    report.gold += len(article.events)
+    report.gold_background += sum(1 for g in article.events if g.background)
     report.predicted += len(predicted)
-    if not passage.events:
+    if not article.events:
         report.negatives += 1
         if predicted:
             report.negatives_with_events += 1
     for event_type in EventType:
-        score = report.per_type.setdefault(event_type, TypeScore())
-        gold = [g for g in passage.events if g.type is event_type]
+        score = report.per_type[event_type]
+        gold = [g for g in article.events if g.type is event_type]
         pred = [p for p in predicted if p.type is event_type]
-        # Best actor overlap first; among equals, agreeing modality and date, then text order.
-        pairs = sorted(
-            (
-                (
-                    -_jaccard(g.actor_ids, frozenset(a.id for a in p.actors)),
-                    g.modality is not p.modality,
-                    g.date != p.event_date,
-                    gi,
-                    pi,
-                )
-                for gi, g in enumerate(gold)
-                for pi, p in enumerate(pred)
-            ),
-        )
-        gold_done: set[int] = set()
-        pred_done: set[int] = set()
-        for negative_overlap, _, _, gi, pi in pairs:
-            overlap = -negative_overlap
-            if overlap < MATCH_THRESHOLD or gi in gold_done or pi in pred_done:
+        gold_keys = [tuple(keys.gold(name) for name in g.actors) for g in gold]
+        pred_keys = [keys.predicted(p) for p in pred]
+        pairs: dict[int, int] = {}
+        by_span: set[int] = set()
+        # Evidence overlap first, then shared participants; predictions in text order.
+        for pi, p in enumerate(pred):
+            for gi, g in enumerate(gold):
+                if gi not in pairs and _overlaps(g.span, p):
+                    pairs[gi] = pi
+                    by_span.add(gi)
+                    break
+        used = set(pairs.values())
+        for pi, _p in enumerate(pred):
+            if pi in used:
                 continue
-            gold_done.add(gi)
-            pred_done.add(pi)
+            for gi in range(len(gold)):
+                if gi not in pairs and shares_participants(gold_keys[gi], pred_keys[pi]):
+                    pairs[gi] = pi
+                    used.add(pi)
+                    break
+        for gi, pi in pairs.items():
             g, p = gold[gi], pred[pi]
             score.tp += 1
             report.matched += 1
+            report.matched_by_span += gi in by_span
             report.modality_confusion[(g.modality.value, p.modality.value)] += 1
             if g.modality is p.modality:
                 report.modality_correct += 1
             else:
                 report.errors.append(
-                    f"{passage.id}: {event_type.value} modality {p.modality.value}, "
-                    f"expected {g.modality.value}"
-                )
-            if g.actor_ids == frozenset(a.id for a in p.actors):
-                report.actors_exact += 1
-            else:
-                report.errors.append(
-                    f"{passage.id}: {event_type.value} actors "
-                    f"{sorted(a.id for a in p.actors)}, expected {sorted(g.actor_ids)}"
+                    f"{article.id}: modality {p.modality.value}, expected {g.modality.value}: "
+                    f"{_describe(p)}"
                 )
             if g.date == p.event_date:
                 report.date_correct += 1
-            else:
-                report.errors.append(
-                    f"{passage.id}: {event_type.value} date {p.event_date}, expected {g.date}"
-                )
         for gi, g in enumerate(gold):
-            if gi not in gold_done:
+            if gi not in pairs:
                 score.fn += 1
+                evidence = article.text[g.span[0] : g.span[1]] if g.span else ""
                 report.errors.append(
-                    f"{passage.id}: missed {event_type.value} {sorted(g.actor_ids)} {g.modality.value}"
+                    f"{article.id}: missed {event_type.value} {list(g.actors)} "
+                    f"{g.modality.value} | {evidence[:110]}"
                 )
         for pi, p in enumerate(pred):
-            if pi in pred_done:
-                continue
-            score.fp += 1
-            ids = frozenset(a.id for a in p.actors)
-            if any(_jaccard(gold[gi].actor_ids, ids) > 0 for gi in gold_done):
-                report.duplicates += 1
-            report.errors.append(
-                f"{passage.id}: spurious {event_type.value} {sorted(ids)} {p.modality.value}"
-                f" | {p.evidence[:90]}"
-            )
+            if pi not in used:
+                score.fp += 1
+                report.errors.append(f"{article.id}: false alarm {_describe(p)}")
 
 
-def evaluate(extractor: EventExtractor, passages: Sequence[Passage]) -> EvalReport:
-    """Run the extractor over every passage and score it."""
-    items = [
-        ArticleInput.from_text(stable_id("devset", p.id), p.text, published=p.published)
-        for p in passages
-    ]
-    report = EvalReport()
-    for passage, events in zip(passages, extractor.extract_inputs(items), strict=True):
-        score_passage(report, passage, events)
+def article_input(article: Article) -> ArticleInput:
+    """The extractor's input for one corpus article (as ``newswire extract`` would get it)."""
+    return ArticleInput.from_text(
+        stable_id("corpus", article.id),
+        article.text,
+        title=article.title,
+        published=article.published,
+    )
+
+
+def evaluate(
+    extractor: EventExtractor,
+    articles: Sequence[Article],
+    split: str,
+    gazetteer: Gazetteer | None = None,
+) -> EvalReport:
+    """Run the extractor over every article and score it."""
+    keys = ParticipantKeys(gazetteer or extractor.gazetteer)
+    report = EvalReport(split=split, extractor_version=extractor.version)
+    results = extractor.extract_inputs([article_input(a) for a in articles])
+    for article, events in zip(articles, results, strict=True):
+        score_article(report, article, events, keys)
     return report

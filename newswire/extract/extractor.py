@@ -10,13 +10,22 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from newswire.errors import NewswireError
-from newswire.extract.dates import Granularity, ResolvedDate, resolve_date
+from newswire.extract.actors import sentence_actors
+from newswire.extract.components import ACTOR_SPANS, TRIGGER_SPANS, SentenceMention
+from newswire.extract.dates import Granularity, ResolvedDate, find_date_mentions, resolve_date
+from newswire.extract.decision import (
+    DecisionModel,
+    DecisionModelError,
+    SentenceView,
+    load_decision_model,
+    sentence_features,
+)
 from newswire.extract.gazetteer import Gazetteer, GazetteerEntry, load_gazetteer
 from newswire.extract.merge import (
     ArticleFacts,
@@ -28,7 +37,31 @@ from newswire.extract.patterns import TriggerLexicon, extractor_version, load_le
 from newswire.extract.prefilter import Candidate, SentencePrefilter, SentenceSpan
 from newswire.extract.settings import ExtractSettings
 from schemas.articles import NormalizedArticle
-from schemas.events import ActorKind, Event, Modality
+from schemas.events import ActorKind, Event, EventType, Modality
+
+
+@dataclass(slots=True)
+class ParsedSentence:
+    """One parsed candidate sentence of an article, with what the decision stage sees of it."""
+
+    candidate: Candidate
+    doc: Any
+    view: SentenceView
+
+
+def _trigger_span(doc: Any, event_type: EventType) -> Any:
+    return next((s for s in doc.spans[TRIGGER_SPANS] if s.label_ == event_type.value), None)
+
+
+def _trigger_text(doc: Any, event_type: EventType) -> str:
+    span = _trigger_span(doc, event_type)
+    return str(span.text) if span is not None else ""
+
+
+def _trigger_lemma(doc: Any, event_type: EventType) -> str:
+    span = _trigger_span(doc, event_type)
+    return str(span.root.lemma_).lower() if span is not None else event_type.value.lower()
+
 
 _DATELINE = re.compile(r"^\s*date\s+(\d{4}-\d{2}-\d{2})\b")
 
@@ -103,15 +136,18 @@ def _dateline(text: str) -> date | None:
 
 
 @functools.cache
-def load_pipeline(model: str, gazetteer_path: str, lexicon_path: str) -> Any:
+def load_pipeline(
+    model: str, gazetteer_path: str, lexicon_path: str, named_entities: bool = True
+) -> Any:
     """Load the spaCy model with our components, once per process and configuration."""
     import spacy
 
     from newswire.extract import components  # noqa: F401  (registers the factories)
 
     try:
-        # The named-entity recogniser is the costliest component and the gazetteer does its job.
-        nlp = spacy.load(model, exclude=["ner"])
+        # NER runs only on the pre-filtered candidate sentences: it finds the actors the
+        # gazetteer does not hold.
+        nlp = spacy.load(model, exclude=[] if named_entities else ["ner"])
     except OSError as exc:
         raise ExtractError(f"cannot load spaCy model {model!r}: {exc}") from exc
     nlp.add_pipe("newswire_gazetteer", config={"gazetteer_path": gazetteer_path})
@@ -135,6 +171,12 @@ class EventExtractor:
             self.gazetteer, self.lexicon, self.settings.context_actors
         )
         self._nlp: Any = None
+        self._decider: DecisionModel | None = None
+        if self.settings.decide:
+            try:
+                self._decider = load_decision_model(str(self.settings.decision_model_path or ""))
+            except DecisionModelError as exc:
+                raise ExtractError(str(exc)) from exc
         self._countries: dict[str, GazetteerEntry] = {
             entry.country: entry
             for entry in self.gazetteer.entries
@@ -146,7 +188,10 @@ class EventExtractor:
         """The extractor version stamped on events."""
         from newswire.extract import rules  # noqa: F401  (registers the rules)
 
-        return extractor_version(self.lexicon, self.gazetteer.version)
+        base = extractor_version(self.lexicon, self.gazetteer.version)
+        if self._decider is None:
+            return f"{base}+rules"
+        return f"{base}+decision.{self._decider.version}"
 
     def open(self) -> EventExtractor:
         """Load the spaCy pipeline (cached per process)."""
@@ -155,6 +200,7 @@ class EventExtractor:
                 self.settings.model,
                 str(self.settings.gazetteer_path or ""),
                 str(self.settings.lexicon_path or ""),
+                self.settings.named_entities,
             )
         return self
 
@@ -197,17 +243,18 @@ class EventExtractor:
         if chunk:
             yield from self._extract_chunk(chunk)
 
-    def _extract_chunk(
-        self, chunk: list[ArticleInput]
-    ) -> Iterator[tuple[ArticleInput, list[Event]]]:
+    def parsed_sentences(self, chunk: Sequence[ArticleInput]) -> list[list[ParsedSentence]]:
+        """Pre-filter and parse the candidate sentences of ``chunk``, grouped per article.
+
+        Training (``newswire.extract.training``) and extraction share this path, so the
+        decision model sees at run time exactly the sentences and features it was fitted on.
+        """
         nlp = self.nlp
-        extracted_at = datetime.now(UTC)
-        version = self.version
         jobs: list[tuple[int, Candidate]] = []
         for index, item in enumerate(chunk):
             jobs.extend((index, candidate) for candidate in self.prefilter.candidates(item.text))
-        docs = []
         jobs = [(index, _after_dateline(chunk[index].text, c)) for index, c in jobs]
+        docs = []
         for index, candidate in jobs:
             text = chunk[index].text
             doc = nlp.make_doc(text[candidate.span.start : candidate.span.end])
@@ -216,15 +263,38 @@ class EventExtractor:
                 text[candidate.span.end : candidate.span.end + 400]
             )
             docs.append(doc)
-        per_article: list[list[ArticleMention]] = [[] for _ in chunk]
+        per_article: list[list[ParsedSentence]] = [[] for _ in chunk]
         for (index, candidate), doc in zip(
             jobs, nlp.pipe(docs, batch_size=self.settings.batch_size), strict=True
         ):
-            per_article[index].extend(
-                self._place(mention, candidate, chunk[index].published)
-                for mention in doc._.nw_mentions or ()
-            )
-        for item, mentions in zip(chunk, per_article, strict=True):
+            per_article[index].append(ParsedSentence(candidate, doc, self._view(doc)))
+        for sentences in per_article:
+            count = len(sentences)
+            for rank, sentence in enumerate(sentences):
+                sentence.view = replace(sentence.view, index=rank, count=count)
+        return per_article
+
+    def _view(self, doc: Any) -> SentenceView:
+        rule_types: dict[EventType, Modality] = {}
+        for mention in doc._.nw_mentions or ():
+            rule_types.setdefault(mention.event_type, mention.modality)
+        kinds = []
+        for span in doc.spans[ACTOR_SPANS]:
+            entry = self.gazetteer.get(span.kb_id_)
+            if entry is not None:
+                kinds.append(entry.kind.value)
+        triggers = frozenset(EventType(span.label_) for span in doc.spans[TRIGGER_SPANS])
+        return SentenceView(doc, rule_types, triggers, tuple(kinds), 0, 1)
+
+    def _extract_chunk(
+        self, chunk: list[ArticleInput]
+    ) -> Iterator[tuple[ArticleInput, list[Event]]]:
+        extracted_at = datetime.now(UTC)
+        version = self.version
+        for item, sentences in zip(chunk, self.parsed_sentences(chunk), strict=True):
+            mentions: list[ArticleMention] = []
+            for sentence in sentences:
+                mentions.extend(self._mentions(sentence, item.published))
             clusters = merge_mentions(mentions)
             yield (
                 item,
@@ -239,7 +309,63 @@ class EventExtractor:
                 ),
             )
 
-    def _place(self, mention: Any, candidate: Candidate, published: date | None) -> ArticleMention:
+    def _mentions(self, sentence: ParsedSentence, published: date | None) -> list[ArticleMention]:
+        doc, candidate = sentence.doc, sentence.candidate
+        rule_mentions = list(doc._.nw_mentions or ())
+        if self._decider is None:
+            return [self._place(m, candidate, published) for m in rule_mentions]
+        features = sentence_features(sentence.view)
+        decisions = {d.event_type: d for d in self._decider.decide(features)}
+        placed: list[ArticleMention] = []
+        ruled: set[EventType] = set()
+        for mention in rule_mentions:
+            decision = decisions.get(mention.event_type)
+            if decision is None or not decision.accepted:
+                continue
+            ruled.add(mention.event_type)
+            modality, _ = self._decider.modality(features, mention.event_type)
+            placed.append(
+                self._place(
+                    replace(mention, modality=modality, confidence=decision.probability),
+                    candidate,
+                    published,
+                )
+            )
+        for event_type, decision in decisions.items():
+            if event_type in ruled or not decision.accepted:
+                continue
+            if decision.probability < self._decider.add_threshold(event_type):
+                continue
+            actors, texts = sentence_actors(doc, self.gazetteer)
+            if not actors:
+                continue
+            modality, _ = self._decider.modality(features, event_type)
+            dates = find_date_mentions(doc.text)
+            placed.append(
+                self._place(
+                    SentenceMention(
+                        event_type=event_type,
+                        actors=actors,
+                        actor_texts=texts,
+                        modality=modality,
+                        future=modality is Modality.PLANNED,
+                        trigger=_trigger_text(doc, event_type),
+                        trigger_lemma=_trigger_lemma(doc, event_type),
+                        trigger_start=0,
+                        date=dates[0] if dates else None,
+                        location=None,
+                        confidence=decision.probability,
+                        historical_cue=False,
+                    ),
+                    candidate,
+                    published,
+                )
+            )
+        return placed
+
+    def _place(
+        self, mention: SentenceMention, candidate: Candidate, published: date | None
+    ) -> ArticleMention:
         resolved: ResolvedDate | None = None
         modality: Modality = mention.modality
         if mention.date is not None:

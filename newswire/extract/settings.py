@@ -30,6 +30,17 @@ class ExtractSettings(BaseSettings):
         ge=1,
         description="An event dated this many days before publication is historical background.",
     )
+    decision_model_path: Path | None = Field(
+        default=None, description="Trained decision model (JSON); the packaged one when unset."
+    )
+    decide: bool = Field(
+        default=True,
+        description="Let the trained decision stage accept, add and type events (off: rules only).",
+    )
+    named_entities: bool = Field(
+        default=True,
+        description="Run spaCy's NER on candidate sentences for actors beyond the gazetteer.",
+    )
     context_actors: int = Field(
         default=6, ge=0, le=50, description="Preceding actors passed to a sentence for pronouns."
     )

@@ -1,0 +1,314 @@
+"""Train the decision stage on the corpus's tuning split (``make train``).
+
+Reproducible: the same corpus, features and code give the same ``data/decision.json``. Only the
+tuning split is read; the test split is never seen here. Steps:
+
+1. Run the rules-only extractor's candidate path over every tuning article.
+2. Label each parsed sentence per event type: positive when it overlaps a gold evidence span of
+   that type; left out for that type when it does not, but the rules read it as that type with
+   the gold event's participants (a repeated mention of a labelled event: neither right nor
+   wrong); negative otherwise.
+3. Fit one logistic regression per type and one multinomial modality model (scikit-learn, a
+   development dependency; inference needs none).
+4. Pick each type's thresholds on out-of-fold predictions (folds by article), one for sentences
+   the rules already read as that type and a stricter one for sentences they did not.
+
+Usage: ``python -m newswire.extract.training [--output PATH] [--folds N]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import sys
+import tempfile
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from newswire.extract.decision import (
+    FEATURES_VERSION,
+    modality_features,
+    model_path,
+    sentence_features,
+)
+from newswire.extract.evaluation import (
+    Article,
+    EvalReport,
+    ParticipantKeys,
+    Split,
+    article_input,
+    load_corpus,
+    score_article,
+    shares_participants,
+)
+from newswire.extract.extractor import EventExtractor
+from newswire.extract.settings import ExtractSettings
+from schemas.events import EventType, Modality
+
+REGULARISATION = 2.0
+MIN_FEATURE_COUNT = 2
+
+
+@dataclass(frozen=True, slots=True)
+class Sample:
+    """One parsed candidate sentence with its labels."""
+
+    article: int
+    features: tuple[str, ...]
+    positive: frozenset[EventType]
+    ignored: frozenset[EventType]
+    ruled: frozenset[EventType]
+    modality: dict[EventType, Modality]
+
+
+def build_samples(extractor: EventExtractor, articles: Sequence[Article]) -> list[Sample]:
+    """Every candidate sentence of ``articles`` with its per-type labels."""
+    keys = ParticipantKeys(extractor.gazetteer)
+    samples: list[Sample] = []
+    chunk = 32
+    for offset in range(0, len(articles), chunk):
+        batch = articles[offset : offset + chunk]
+        parsed = extractor.parsed_sentences([article_input(a) for a in batch])
+        for number, (article, sentences) in enumerate(zip(batch, parsed, strict=True)):
+            for sentence in sentences:
+                start, end = sentence.candidate.span.start, sentence.candidate.span.end
+                positive: set[EventType] = set()
+                modality: dict[EventType, Modality] = {}
+                for gold in article.events:
+                    if gold.span is not None and gold.span[0] < end and start < gold.span[1]:
+                        positive.add(gold.type)
+                        modality.setdefault(gold.type, gold.modality)
+                ignored: set[EventType] = set()
+                for mention in sentence.doc._.nw_mentions or ():
+                    if mention.event_type in positive:
+                        continue
+                    predicted = frozenset(
+                        k
+                        for entry, text in zip(mention.actors, mention.actor_texts, strict=False)
+                        for k in (entry.id, *keys.gold(text), *keys.gold(entry.name))
+                    )
+                    for gold in article.events:
+                        gold_keys = [keys.gold(name) for name in gold.actors]
+                        if gold.type is mention.event_type and shares_participants(
+                            gold_keys, predicted
+                        ):
+                            ignored.add(gold.type)
+                samples.append(
+                    Sample(
+                        offset + number,
+                        tuple(sentence_features(sentence.view)),
+                        frozenset(positive),
+                        frozenset(ignored),
+                        frozenset(sentence.view.rule_types),
+                        modality,
+                    )
+                )
+    return samples
+
+
+def _vocabulary(samples: Sequence[Sample]) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for sample in samples:
+        for feature in set(sample.features):
+            counts[feature] = counts.get(feature, 0) + 1
+    kept = sorted(f for f, n in counts.items() if n >= MIN_FEATURE_COUNT)
+    return {f: i for i, f in enumerate(kept)}
+
+
+def _matrix(rows: Sequence[Sequence[str]], vocabulary: dict[str, int]) -> Any:
+    from scipy.sparse import csr_matrix
+
+    indptr = [0]
+    indices: list[int] = []
+    for row in rows:
+        columns = sorted({vocabulary[f] for f in row if f in vocabulary})
+        indices.extend(columns)
+        indptr.append(len(indices))
+    data = [1.0] * len(indices)
+    return csr_matrix((data, indices, indptr), shape=(len(rows), len(vocabulary)))
+
+
+def _best_threshold(scores: Sequence[float], labels: Sequence[bool], floor: float) -> float:
+    """The threshold with the best F1 (ties to the higher one), never below ``floor``."""
+    best, best_f1 = 0.5, -1.0
+    total_pos = sum(labels)
+    for step in range(10, 96):
+        threshold = max(step / 100, floor)
+        tp = sum(1 for s, y in zip(scores, labels, strict=True) if s >= threshold and y)
+        fp = sum(1 for s, y in zip(scores, labels, strict=True) if s >= threshold and not y)
+        precision = tp / (tp + fp) if tp + fp else 1.0
+        recall = tp / total_pos if total_pos else 1.0
+        f = 2 * precision * recall / (precision + recall) if tp else 0.0
+        if f >= best_f1:
+            best, best_f1 = threshold, f
+    return best
+
+
+def _fit_binary(x: Any, y: Sequence[int]) -> Any:
+    from sklearn.linear_model import LogisticRegression
+
+    # Balanced class weights: positives are rare among candidates, and without them the
+    # out-of-fold probabilities stay too low for any threshold to recover recall.
+    model = LogisticRegression(
+        C=REGULARISATION, max_iter=2000, solver="liblinear", class_weight="balanced"
+    )
+    model.fit(x, y)
+    return model
+
+
+def train(articles: Sequence[Article], folds: int = 5) -> dict[str, Any]:
+    """Fit the decision model on ``articles`` and return its JSON-ready data."""
+    extractor = EventExtractor(ExtractSettings(decide=False)).open()
+    samples = build_samples(extractor, articles)
+    vocabulary = _vocabulary(samples)
+    names = sorted(vocabulary, key=vocabulary.__getitem__)
+    types: dict[str, Any] = {}
+    for event_type in EventType:
+        rows = [s for s in samples if event_type not in s.ignored]
+        x = _matrix([s.features for s in rows], vocabulary)
+        y = [int(event_type in s.positive) for s in rows]
+        if sum(y) < 3:
+            types[event_type.value] = {
+                "bias": -10.0,
+                "threshold": 1.0,
+                "add_threshold": 1.0,
+                "weights": {},
+            }
+            continue
+        oof = [0.0] * len(rows)
+        for fold in range(folds):
+            train_idx = [i for i, s in enumerate(rows) if s.article % folds != fold]
+            test_idx = [i for i, s in enumerate(rows) if s.article % folds == fold]
+            if not test_idx or len({y[i] for i in train_idx}) < 2:
+                continue
+            model = _fit_binary(x[train_idx], [y[i] for i in train_idx])
+            for i, p in zip(test_idx, model.predict_proba(x[test_idx])[:, 1], strict=True):
+                oof[i] = float(p)
+        ruled = [i for i, s in enumerate(rows) if event_type in s.ruled]
+        other = [i for i, s in enumerate(rows) if event_type not in s.ruled]
+        threshold = _best_threshold([oof[i] for i in ruled], [bool(y[i]) for i in ruled], 0.2)
+        add = _best_threshold([oof[i] for i in other], [bool(y[i]) for i in other], 0.5)
+        model = _fit_binary(x, y)
+        weights = {
+            names[j]: round(float(w), 5) for j, w in enumerate(model.coef_[0]) if abs(w) >= 1e-4
+        }
+        types[event_type.value] = {
+            "bias": round(float(model.intercept_[0]), 5),
+            "threshold": threshold,
+            "add_threshold": add,
+            "weights": weights,
+        }
+    modality = _train_modality(samples)
+    corpus_digest = hashlib.sha256(
+        "\n".join(
+            f"{a.id}:{hashlib.sha256(a.text.encode()).hexdigest()}" for a in articles
+        ).encode()
+    ).hexdigest()
+    body = {"features_version": FEATURES_VERSION, "types": types, "modality": modality}
+    digest = hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()[:10]
+    return {
+        "version": f"{FEATURES_VERSION}.{digest}",
+        "features_version": FEATURES_VERSION,
+        "trained_on": {
+            "split": Split.TUNE.value,
+            "articles": len(articles),
+            "sentences": len(samples),
+            "corpus_sha256": corpus_digest,
+            "extractor_version": extractor.version,
+        },
+        "types": types,
+        "modality": modality,
+    }
+
+
+def _train_modality(samples: Sequence[Sample]) -> dict[str, Any]:
+    from sklearn.linear_model import LogisticRegression
+
+    rows: list[list[str]] = []
+    labels: list[str] = []
+    for sample in samples:
+        for event_type, modality in sorted(sample.modality.items()):
+            rows.append([*sample.features, *modality_features(sample.features, event_type)])
+            labels.append(modality.value)
+    counts: dict[str, int] = {}
+    for row in rows:
+        for feature in set(row):
+            counts[feature] = counts.get(feature, 0) + 1
+    names = sorted(f for f, n in counts.items() if n >= MIN_FEATURE_COUNT)
+    vocabulary = {f: i for i, f in enumerate(names)}
+    x = _matrix(rows, vocabulary)
+    classes = [m.value for m in Modality]
+    present = sorted(set(labels), key=classes.index)
+    model = LogisticRegression(C=1.0, max_iter=3000)
+    model.fit(x, labels)
+    order = [list(model.classes_).index(c) for c in present]
+    weights: dict[str, list[float]] = {}
+    for j, name in enumerate(names):
+        column = [round(float(model.coef_[k][j]), 5) for k in order]
+        if any(abs(w) >= 1e-4 for w in column):
+            weights[name] = column
+    return {
+        "classes": present,
+        "bias": [round(float(model.intercept_[k]), 5) for k in order],
+        "weights": weights,
+    }
+
+
+def cross_validate(articles: Sequence[Article], folds: int = 5) -> EvalReport:
+    """Out-of-fold scores on ``articles``: each fold scored by a model trained on the others.
+
+    This is the figure to tune by (the in-sample score of a trained model flatters it); the
+    test split is scored separately, by ``newswire eval --split test``, and never here.
+    """
+    keys: ParticipantKeys | None = None
+    report = EvalReport(split="tune (cross-validated)", extractor_version="")
+    with tempfile.TemporaryDirectory(prefix="newswire-cv-") as scratch:
+        for fold in range(folds):
+            held = [a for n, a in enumerate(articles) if n % folds == fold]
+            kept = [a for n, a in enumerate(articles) if n % folds != fold]
+            path = Path(scratch) / f"fold{fold}.json"
+            path.write_text(json.dumps(train(kept, folds=folds)), encoding="utf-8")
+            extractor = EventExtractor(ExtractSettings(decision_model_path=path)).open()
+            keys = keys or ParticipantKeys(extractor.gazetteer)
+            report.extractor_version = extractor.version
+            results = extractor.extract_inputs([article_input(a) for a in held])
+            for article, events in zip(held, results, strict=True):
+                score_article(report, article, events, keys)
+    return report
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Command-line entry point (``make train``)."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--output", type=Path, default=model_path())
+    parser.add_argument("--folds", type=int, default=5)
+    parser.add_argument(
+        "--cross-validate",
+        action="store_true",
+        help="Print out-of-fold scores on the tuning split instead of writing a model.",
+    )
+    parser.add_argument("--errors", action="store_true", help="With --cross-validate: list errors.")
+    args = parser.parse_args(argv)
+    articles = load_corpus(Split.TUNE)
+    if args.cross_validate:
+        report = cross_validate(articles, folds=args.folds)
+        print(report.to_table())
+        if args.errors:
+            print("\n".join(report.errors))
+        return 0
+    data = train(articles, folds=args.folds)
+    args.output.write_text(json.dumps(data, indent=1, sort_keys=True) + "\n", encoding="utf-8")
+    trained = data["trained_on"]
+    print(
+        f"trained decision model {data['version']} on {trained['articles']} articles "
+        f"({trained['sentences']} candidate sentences) -> {args.output}",
+        file=sys.stderr,
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
