@@ -32,7 +32,7 @@ from schemas.events import EventType, Modality
 if TYPE_CHECKING:
     from spacy.tokens import Doc
 
-FEATURES_VERSION = 2
+FEATURES_VERSION = 3
 _QUOTES = frozenset('"“”«»')
 _MODAL_AUX = frozenset({"will", "would", "could", "may", "might", "should", "can", "must", "shall"})
 
@@ -137,8 +137,6 @@ def sentence_features(view: SentenceView) -> list[str]:
         features.append(f"rm:{modality.value}")
     features.extend(f"actor:{kind}" for kind in view.actor_kinds)
     features.append(f"actors:{min(len(view.actor_kinds), 3)}")
-    for ent in doc.ents:
-        features.append(f"ent:{ent.label_}")
     if any(ch in _QUOTES for ch in doc.text):
         features.append("quote")
     if view.index == 0:

@@ -63,6 +63,7 @@ def _trigger_lemma(doc: Any, event_type: EventType) -> str:
     return str(span.root.lemma_).lower() if span is not None else event_type.value.lower()
 
 
+_LAZY_PIPES = ["ner"]
 _DATELINE = re.compile(r"^\s*date\s+(\d{4}-\d{2}-\d{2})\b")
 
 
@@ -265,7 +266,10 @@ class EventExtractor:
             docs.append(doc)
         per_article: list[list[ParsedSentence]] = [[] for _ in chunk]
         for (index, candidate), doc in zip(
-            jobs, nlp.pipe(docs, batch_size=self.settings.batch_size), strict=True
+            # NER is left for the few sentences that need actors beyond the gazetteer.
+            jobs,
+            nlp.pipe(docs, batch_size=self.settings.batch_size, disable=_LAZY_PIPES),
+            strict=True,
         ):
             per_article[index].append(ParsedSentence(candidate, doc, self._view(doc)))
         for sentences in per_article:
@@ -273,6 +277,10 @@ class EventExtractor:
             for rank, sentence in enumerate(sentences):
                 sentence.view = replace(sentence.view, index=rank, count=count)
         return per_article
+
+    def _recognise_entities(self, doc: Any) -> None:
+        if self.settings.named_entities and "ner" in self.nlp.pipe_names:
+            self.nlp.get_pipe("ner")(doc)
 
     def _view(self, doc: Any) -> SentenceView:
         rule_types: dict[EventType, Modality] = {}
@@ -318,6 +326,7 @@ class EventExtractor:
         decisions = {d.event_type: d for d in self._decider.decide(features)}
         placed: list[ArticleMention] = []
         ruled: set[EventType] = set()
+        entities_done = False
         for mention in rule_mentions:
             decision = decisions.get(mention.event_type)
             if decision is None or not decision.accepted:
@@ -336,6 +345,9 @@ class EventExtractor:
                 continue
             if decision.probability < self._decider.add_threshold(event_type):
                 continue
+            if not entities_done:
+                self._recognise_entities(doc)
+                entities_done = True
             actors, texts = sentence_actors(doc, self.gazetteer)
             if not actors:
                 continue

@@ -188,13 +188,16 @@ class GazetteerEntry:
         held = self.terms_on(day)
         return held[0].role if held else None
 
-    def to_actor(self, mention: str | None = None) -> ActorRef:
-        """The contract form of this actor, optionally with the text as written."""
+    def to_actor(self, mention: str | None = None, on: dt.date | None = None) -> ActorRef:
+        """The contract form of this actor, optionally with the text as written.
+
+        With ``on``, the role is the one held that day when the terms of office say so.
+        """
         return ActorRef(
             id=self.id,
             name=self.name,
             kind=self.kind,
-            role=self.role,
+            role=(self.role_on(on) if on is not None else None) or self.role,
             country=self.country,
             mention=mention,
         )

@@ -43,6 +43,14 @@ class EventCluster:
     mentions: list[ArticleMention] = field(default_factory=list)
 
     @property
+    def clearest(self) -> ArticleMention:
+        """The clearest mention: a dated one before an undated one, then the most confident.
+
+        ``max`` keeps the earliest among equals, so a lead sentence wins a tie.
+        """
+        return max(self.mentions, key=lambda m: (m.date is not None, m.confidence))
+
+    @property
     def first(self) -> ArticleMention:
         """The earliest mention in the article."""
         return self.mentions[0]
@@ -207,6 +215,9 @@ def build_events(
     used: set[str] = set()
     for cluster in clusters:
         first = cluster.first
+        clearest = cluster.clearest
+        published = facts.published_at.date() if facts.published_at else None
+        day = cluster.date.value if cluster.date is not None else published
         actors = most_specific_actors(first.event_type, cluster.actors(), country_entry)
         texts = {
             entry.id: text_
@@ -237,15 +248,15 @@ def build_events(
                 article_id=facts.article_id,
                 article_version=facts.version,
                 type=first.event_type,
-                actors=tuple(entry.to_actor(texts.get(entry.id)) for entry in actors),
-                modality=first.modality,
+                actors=tuple(entry.to_actor(texts.get(entry.id), on=day) for entry in actors),
+                modality=clearest.modality,
                 event_date=None if date is None else date.value,
                 event_date_text=None if date is None else date.text,
                 location=first.location,
-                evidence=text[first.evidence_start : first.evidence_end],
-                evidence_start=first.evidence_start,
-                evidence_end=first.evidence_end,
-                trigger=first.trigger,
+                evidence=text[clearest.evidence_start : clearest.evidence_end],
+                evidence_start=clearest.evidence_start,
+                evidence_end=clearest.evidence_end,
+                trigger=clearest.trigger,
                 confidence=round(confidence, 2),
                 historical=first.historical,
                 mentions=len(cluster.mentions),

@@ -223,3 +223,13 @@ def test_countries_yaml_is_up_to_date() -> None:
     from newswire.extract.data import build_gazetteer
 
     assert build_gazetteer.main(["--check"]) == 0
+
+
+def test_an_actor_carries_the_role_held_on_the_event_day() -> None:
+    from newswire.extract.gazetteer import load_gazetteer
+
+    gazetteer = load_gazetteer()
+    holder = next(e for e in gazetteer.entries if len({t.role for t in e.terms}) >= 2)
+    for term in holder.terms:
+        assert holder.to_actor(on=term.start).role == holder.role_on(term.start)
+    assert holder.to_actor().role == holder.role
