@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from spacy.language import Language
-from spacy.matcher import Matcher, PhraseMatcher
+from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc, Span
 from spacy.util import filter_spans
 
@@ -183,27 +183,40 @@ class TriggerMatcher:
     """Marks tokens whose lemma (or phrase) may trigger an event type."""
 
     def __init__(self, nlp: Any, lexicon: TriggerLexicon) -> None:
-        self.matcher = Matcher(nlp.vocab)
+        # Every lemma pattern is one token, so a dict lookup per token does what a Matcher of
+        # "IN" patterns does, several times faster.
+        self.by_word: dict[str, list[tuple[str, frozenset[str]]]] = {}
         self.phrases = PhraseMatcher(nlp.vocab, attr="LOWER")
         for type_lexicon in lexicon.types:
             key = type_lexicon.event_type.value
-            # Headlines are title case: the tagger then calls nouns proper nouns.
-            rows = [
-                (list(lemmas), [*pos, "PROPN"] if "NOUN" in pos else list(pos))
-                for lemmas, pos in type_lexicon.lemmas_by_pos
-            ]
-            patterns = [[{"LEMMA": {"IN": lemmas}, "POS": {"IN": pos}}] for lemmas, pos in rows]
-            patterns.extend([{"LOWER": {"IN": lemmas}, "POS": {"IN": pos}}] for lemmas, pos in rows)
-            self.matcher.add(key, patterns)
+            nlp.vocab.strings.add(key)
+            for lemmas, pos in type_lexicon.lemmas_by_pos:
+                # Headlines are title case: the tagger then calls nouns proper nouns.
+                accepted = frozenset([*pos, "PROPN"] if "NOUN" in pos else pos)
+                for lemma in lemmas:
+                    self.by_word.setdefault(lemma, []).append((key, accepted))
             if type_lexicon.phrases:
                 self.phrases.add(key, [nlp.make_doc(p) for p in type_lexicon.phrases])
+
+    def _word_matches(self, doc: Any) -> list[tuple[int, int, int]]:
+        strings = doc.vocab.strings
+        found: list[tuple[int, int, int]] = []
+        for token in doc:
+            # A pattern matches on the lemma or on the lowercase text, as the Matcher did.
+            rows = self.by_word.get(token.lemma_, [])
+            if token.lower_ != token.lemma_:
+                rows = rows + self.by_word.get(token.lower_, [])
+            for key, accepted in rows:
+                if token.pos_ in accepted:
+                    found.append((strings[key], token.i, token.i + 1))
+        return found
 
     def __call__(self, doc: Any) -> Any:
         """Write the triggers of ``doc`` to ``doc.spans["nw_triggers"]``."""
         vocab = doc.vocab
         seen: set[tuple[str, int]] = set()
         spans: list[Any] = []
-        for match_id, start, end in [*self.matcher(doc), *self.phrases(doc)]:
+        for match_id, start, end in [*self._word_matches(doc), *self.phrases(doc)]:
             label = vocab.strings[match_id]
             span = Span(doc, start, end, label=label)
             key = (label, span.root.i)

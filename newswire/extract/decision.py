@@ -174,13 +174,25 @@ class DecisionModel:
         self.trained_on = dict(parsed.trained_on)
         self._types = dict(parsed.types)
         self._modality = parsed.modality
+        # One lookup per feature for all types: a sentence has ~100 features, six types.
+        self._order = tuple(self._types)
+        by_feature: dict[str, list[float]] = {}
+        for k, row in enumerate(self._types.values()):
+            for feature, weight in row.weights.items():
+                by_feature.setdefault(feature, [0.0] * len(self._order))[k] = weight
+        self._by_feature = {f: tuple(w) for f, w in by_feature.items()}
 
     def decide(self, features: Sequence[str]) -> list[Decision]:
         """The probability of each event type, and whether it passes its threshold."""
-        counts = _counts(features)
+        scores = [row.bias for row in self._types.values()]
+        for feature in _counts(features):
+            weights = self._by_feature.get(feature)
+            if weights is not None:
+                for k, weight in enumerate(weights):
+                    scores[k] += weight
         decisions: list[Decision] = []
-        for event_type, row in self._types.items():
-            score = row.bias + sum(row.weights.get(f, 0.0) * n for f, n in counts.items())
+        for event_type, score in zip(self._order, scores, strict=True):
+            row = self._types[event_type]
             probability = _sigmoid(score)
             threshold = min(row.threshold, row.add_threshold)
             decisions.append(Decision(event_type, probability, probability >= threshold))
