@@ -14,6 +14,7 @@ from consumers.alerter.commands import subscriptions_app
 from newswire.errors import NewswireError
 from newswire.extract.commands import eval_command, extract_command
 from newswire.ingest.commands import ingest_command, normalize_command
+from newswire.validation import describe_errors
 
 app = typer.Typer(
     name="newswire",
@@ -33,10 +34,7 @@ err = Console(stderr=True)
 
 def _fail(exc: Exception) -> typer.Exit:
     if isinstance(exc, ValidationError):
-        problems = "; ".join(
-            f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()
-        )
-        message = f"invalid {exc.title} settings: {problems}"
+        message = f"invalid {exc.title} settings: {describe_errors(exc, root='')}"
     else:
         message = str(exc)
     err.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)

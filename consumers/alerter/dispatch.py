@@ -28,6 +28,7 @@ from consumers.alerter.metrics import AlerterMetrics
 from consumers.alerter.render import DigestMessage, Message
 from consumers.alerter.settings import AlerterSettings
 from consumers.alerter.store import Outbox, OutboxEntry
+from newswire.retry import backoff_ceiling
 from schemas.notifications import DeliveryStatus
 from schemas.subscriptions import DigestMode
 
@@ -42,8 +43,11 @@ def utc_now() -> datetime:
 
 
 def retry_delay(attempts: int, initial: float, maximum: float) -> float:
-    """Exponential backoff after ``attempts`` failed attempts: initial, 2x, 4x ... capped."""
-    return float(min(maximum, initial * 2 ** max(0, attempts - 1)))
+    """Backoff after ``attempts`` failed attempts: initial, 2x, 4x ... capped.
+
+    No jitter: the outbox stores when each entry is due, and one worker per destination retries.
+    """
+    return backoff_ceiling(attempts, initial=initial, maximum=maximum)
 
 
 @dataclass(slots=True)

@@ -18,13 +18,13 @@ from kafka.consumer.subscription_state import ConsumerRebalanceListener
 from kafka.errors import CommitFailedError, KafkaError
 from kafka.structs import OffsetAndMetadata, TopicPartition
 
-from consumers.runtime.backoff import backoff_delay
 from consumers.runtime.decode import DecodeFailure, decode_message
 from consumers.runtime.dlq import DeadLetter, DeadLetterWriter
 from consumers.runtime.errors import ConsumerError, HandlerContractError, RetryableError
 from consumers.runtime.metrics import ConsumerMetrics
 from consumers.runtime.records import ConsumedRecord, Outcome
 from consumers.runtime.settings import ConsumerSettings
+from newswire.retry import backoff_delay
 from schemas.base import Contract
 from schemas.topics import TopicSpec
 

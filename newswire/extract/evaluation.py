@@ -22,6 +22,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from newswire.errors import NewswireError
 from newswire.extract.extractor import ArticleInput, EventExtractor
 from newswire.extract.gazetteer import Gazetteer, load_gazetteer
+from newswire.validation import first_error
 from schemas.base import stable_id
 from schemas.events import Event, EventType, Modality
 
@@ -104,9 +105,7 @@ def load_devset(folder: Path, seeds_dir: Path, gazetteer: Gazetteer | None = Non
         except yaml.YAMLError as exc:
             raise DevsetError(f"{path}: not valid YAML: {exc}") from exc
         except ValidationError as exc:
-            first = exc.errors()[0]
-            where = ".".join(str(p) for p in first["loc"])
-            raise DevsetError(f"{path}: {where}: {first['msg']}") from exc
+            raise DevsetError(f"{path}: {first_error(exc)}") from exc
         for index, row in enumerate(parsed.passages):
             where = f"{path.name}: passages.{index} ({row.id})"
             if row.id in seen:

@@ -18,6 +18,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from newswire.errors import NewswireError
+from newswire.validation import first_error
 from schemas.events import ActorKind, ActorRef
 
 DEFAULT_GAZETTEER_PATH = Path(__file__).resolve().parent / "data" / "gazetteer.yaml"
@@ -156,16 +157,6 @@ class Gazetteer:
                 yield form, entry
 
 
-def _format_location(loc: tuple[int | str, ...]) -> str:
-    parts: list[str] = []
-    for item in loc:
-        if isinstance(item, int):
-            parts.append(f"[{item}]")
-        else:
-            parts.append(f".{item}" if parts else item)
-    return "".join(parts)
-
-
 def _raise_for_collisions(entries: tuple[GazetteerEntry, ...], source: str) -> None:
     seen_ids: set[str] = set()
     owner: dict[str, str] = {}
@@ -189,10 +180,7 @@ def parse_gazetteer(data: Any, source: str) -> Gazetteer:
     try:
         parsed = _GazetteerFile.model_validate(data)
     except ValidationError as exc:
-        first = exc.errors()[0]
-        raise GazetteerError(
-            f"{source}: {_format_location(tuple(first['loc']))}: {first['msg']}"
-        ) from exc
+        raise GazetteerError(f"{source}: {first_error(exc, indexed=True)}") from exc
     entries: list[GazetteerEntry] = [
         GazetteerEntry(
             id=row.id,

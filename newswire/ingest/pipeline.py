@@ -12,10 +12,8 @@ re-downloaded (conditional GET), articles keep their ids, the seen-article index
 from __future__ import annotations
 
 import logging
-import os
 import re
 import shutil
-import tempfile
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -23,6 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from newswire.errors import NewswireError
+from newswire.fsutil import write_lines_atomically
 from newswire.ingest.settings import IngestSettings
 from newswire.ingest.sources import Source, SourceCatalogue, load_catalogue
 from schemas.articles import NormalizedArticle
@@ -126,23 +125,6 @@ def open_seen_index(settings: IngestSettings) -> SeenIndex:
     )
 
 
-def write_jsonl_atomically(path: Path, lines: Iterable[str]) -> int:
-    """Write lines to ``path`` via a temporary file and a rename; returns how many."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    count = 0
-    handle, temp_name = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as sink:
-            for line in lines:
-                sink.write(line.rstrip("\n") + "\n")
-                count += 1
-        Path(temp_name).replace(path)
-    except BaseException:
-        Path(temp_name).unlink(missing_ok=True)
-        raise
-    return count
-
-
 def read_articles(paths: Sequence[str | Path]) -> Iterator[NormalizedArticle]:
     """The NormalizedArticles of accepted-article files (a missing file is an error)."""
     for path in paths:
@@ -237,9 +219,9 @@ def fetch_source(
     except NewswireError as exc:
         raise IngestError(f"source {source_id}: fetching failed: {exc}") from exc
     marks = HeldMarks(source_id=source_id, complete=transient == 0, marks=tuple(held))
-    write_jsonl_atomically(files.held_marks(source_id), [marks.model_dump_json()])
+    write_lines_atomically(files.held_marks(source_id), [marks.model_dump_json()])
     path = files.fetched(source_id)
-    write_jsonl_atomically(path, lines)
+    write_lines_atomically(path, lines)
     log.info(
         "source %s: %d document(s) fetched, %d unchanged, %d error(s)",
         source_id,
@@ -322,7 +304,7 @@ def normalize_source(
                 counts["duplicates"] += 1
     files = RunFiles(settings.state_dir, run_id)
     path = files.accepted(source_id)
-    write_jsonl_atomically(path, accepted)
+    write_lines_atomically(path, accepted)
     store_held_marks(
         files.held_marks(source_id), recorded=recorded, failed=failed, settings=settings
     )
@@ -461,7 +443,7 @@ def publish_articles(
                 )
             index.mark_published(articles)
     if published_path is not None:
-        write_jsonl_atomically(published_path, (a.model_dump_json() for a in with_text))
+        write_lines_atomically(published_path, (a.model_dump_json() for a in with_text))
     if len(articles) > len(with_text):
         log.info(
             "re-published %d article(s) carried by more sources since",
@@ -487,7 +469,7 @@ def write_articles(
     """
     with open_seen_index(settings) as index:
         articles, _ = _due_articles(index, accepted_paths, count_updates=False)
-        written = write_jsonl_atomically(output, (a.model_dump_json() for a in articles))
+        written = write_lines_atomically(output, (a.model_dump_json() for a in articles))
         index.mark_published(articles)
     return written
 

@@ -20,6 +20,7 @@ from pydantic import ValidationError
 from newswire.errors import NewswireError
 from newswire.settings import KafkaSettings
 from newswire.transport.kafka import RecordPublisher
+from newswire.validation import describe_errors
 from schemas.base import Contract
 from schemas.topics import TOPICS, TopicSpec
 
@@ -46,15 +47,6 @@ class PublishReport:
     invalid: list[InvalidLine] = field(default_factory=list)
 
 
-def _describe(exc: ValidationError) -> str:
-    parts = []
-    for item in exc.errors()[:3]:
-        where = ".".join(str(p) for p in item["loc"]) or "<line>"
-        parts.append(f"{where}: {item['msg']}")
-    more = exc.error_count() - len(parts)
-    return "; ".join(parts) + (f" (+{more} more)" if more > 0 else "")
-
-
 def parse_line(spec: TopicSpec, line: str) -> Contract:
     """Validate one JSON line against the topic's contract (strict, from JSON)."""
     return spec.model.model_validate_json(line)
@@ -70,7 +62,7 @@ def parse_lines(
         try:
             yield number, parse_line(spec, line)
         except ValidationError as exc:
-            yield number, InvalidLine(number, _describe(exc))
+            yield number, InvalidLine(number, describe_errors(exc, limit=3, root="<line>"))
 
 
 def resolve_topic(name: str) -> TopicSpec:

@@ -61,6 +61,7 @@ from newswire.ingest.fetch.robots import (
 )
 from newswire.ingest.fetch.settings import FetchSettings
 from newswire.ingest.fetch.state import FetchState, StateMark, Validators
+from newswire.retry import backoff_delay
 
 if TYPE_CHECKING:
     from newswire.ingest.sources import Source
@@ -455,8 +456,12 @@ class Fetcher:
             # The limiter makes every task and process wait, not just this one.
             self.limiter.defer(_host(retry.error.url), self._clock() + retry.retry_after)
             return 0.0
-        ceiling = min(settings.backoff_max_seconds, settings.backoff_base_seconds * 2.0**attempt)
-        return ceiling / 2 + self._jitter() * ceiling / 2
+        return backoff_delay(
+            attempt + 1,
+            initial=settings.backoff_base_seconds,
+            maximum=settings.backoff_max_seconds,
+            jitter=self._jitter,
+        )
 
     def _follow(
         self,
