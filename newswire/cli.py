@@ -175,7 +175,7 @@ def publish(
     file: Path = typer.Argument(..., help="A JSONL file: one contract record per line."),
 ) -> None:
     """Validate each line of FILE against TOPIC's contract and produce the valid ones."""
-    from newswire.transport.replay import publish_command
+    from newswire.transport.commands import publish_command
 
     publish_command(topic=topic, file=file)
 

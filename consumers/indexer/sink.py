@@ -16,6 +16,7 @@ from consumers.indexer.bulk import ItemVerdict, bulk_action, classify_item, desc
 from consumers.indexer.settings import IndexerSettings
 from consumers.runtime import ConsumedRecord, ConsumerError, Outcome, SinkBusy, backoff_delay
 from newswire.errors import NewswireError
+from newswire.search.templates import put_index_templates
 from schemas.base import Contract
 from schemas.indices import IndexSpec
 
@@ -93,14 +94,9 @@ class ElasticsearchIndexer:
 
     def put_templates(self) -> list[str]:
         """Create or update the index templates (idempotent); returns their names."""
-        es = self._client()
-        names: list[str] = []
-        for spec in self.index_specs:
-            es.options(request_timeout=self._settings.bulk_timeout_s).indices.put_index_template(
-                name=spec.template_name, **spec.template_body()
-            )
-            names.append(spec.template_name)
-        return names
+        return put_index_templates(
+            self._client(), self.index_specs, timeout_s=self._settings.bulk_timeout_s
+        )
 
     def _index_of(self, record: ConsumedRecord[Contract]) -> IndexSpec:
         try:
