@@ -17,6 +17,7 @@ from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from newswire.errors import NewswireError
+from newswire.resources import resource_path
 from newswire.search.templates import put_index_template
 from newswire.settings import ElasticsearchSettings, KafkaSettings
 from newswire.transport.kafka import ensure_topics
@@ -24,7 +25,7 @@ from schemas.indices import INDICES
 
 log = logging.getLogger(__name__)
 
-KIBANA_DIR = Path(__file__).resolve().parents[1] / "infra" / "kibana"
+KIBANA_DIR = resource_path("newswire.stack", "resources", "kibana")
 
 
 class BootstrapError(NewswireError):

@@ -139,7 +139,7 @@ def _print_status(status: object, *, verb: str) -> None:
 @app.command("bootstrap")
 def bootstrap_command(
     kibana_url: str | None = typer.Option(
-        None, "--kibana-url", help="Also import the Kibana saved objects of infra/kibana/."
+        None, "--kibana-url", help="Also import the packaged Kibana saved objects."
     ),
 ) -> None:
     """Create the Kafka topics and index templates (and Kibana objects) from the catalogues."""

@@ -12,8 +12,6 @@ from __future__ import annotations
 import heapq
 import itertools
 import logging
-import os
-import signal
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -201,9 +199,6 @@ class DestinationWorker:
             except StoreError:
                 log.exception("cannot record the failed attempt on %s", job.entry_ids)
             return
-        if self._settings.fault_kill_after_send:
-            # Test fault hook: die the hardest way between sending and recording.
-            os.kill(os.getpid(), signal.SIGKILL)
         self._record_sent(job, now)
 
     def _record_sent(self, job: DeliveryJob, now: datetime) -> None:

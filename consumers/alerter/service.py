@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import threading
 from collections.abc import Sequence
@@ -32,17 +33,18 @@ from newswire.errors import NewswireError
 from newswire.settings import ElasticsearchSettings
 from newswire.transport.kafka import ensure_topics
 from schemas.events import Event
-from schemas.topics import TOPICS, TopicSpec
+from schemas.topics import EVENTS, TOPICS, TopicSpec
 
 log = logging.getLogger(__name__)
 
 
 def events_topic(settings: AlerterSettings) -> TopicSpec:
-    """The topic the alerter reads (the catalogue's, or a test topic carrying events)."""
-    spec = TOPICS.get(settings.topic)
-    if spec is not None:
-        return spec
-    return TopicSpec(name=settings.topic, model=Event, key_field="event_id", partitions=3)
+    """The topic the alerter reads: the catalogue's events topic, under the configured name.
+
+    Contract, key and partitions come from the topic catalogue; only the name can differ (a test
+    topic carrying events).
+    """
+    return TOPICS.get(settings.topic) or dataclasses.replace(EVENTS, name=settings.topic)
 
 
 class AlerterHandler:

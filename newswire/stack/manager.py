@@ -17,6 +17,7 @@ from pydantic import BaseModel, ValidationError
 
 from newswire.bootstrap import bootstrap as bootstrap_catalogues
 from newswire.fsutil import write_text_atomically
+from newswire.resources import resource_path
 from newswire.settings import ElasticsearchSettings, KafkaSettings, StackSettings
 from newswire.stack import elasticsearch as es
 from newswire.stack import kafka
@@ -34,9 +35,8 @@ from newswire.stack.processes import (
 
 log = logging.getLogger(__name__)
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
-POM = REPO_ROOT / "infra" / "pom.xml"
-KAFKA_LOG4J = REPO_ROOT / "infra" / "kafka" / "log4j2.properties"
+POM = resource_path("newswire.stack", "resources", "pom.xml")
+KAFKA_LOG4J = resource_path("newswire.stack", "resources", "kafka-log4j2.properties")
 STATE_FILE = "stack.json"
 ENV_FILE = "stack.env"
 
