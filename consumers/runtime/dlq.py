@@ -6,8 +6,11 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
+from consumers.runtime.decode import DecodeFailure
 from consumers.runtime.errors import ConsumerError
+from consumers.runtime.records import ConsumedRecord
 from newswire.settings import KafkaSettings
 from newswire.transport.kafka import IdempotentProducer, OutgoingMessage, PublishError
 from schemas.topics import (
@@ -44,6 +47,32 @@ class DeadLetter:
     raw: bytes
     stage: str
     error: str
+
+    @classmethod
+    def undecodable(cls, failure: DecodeFailure, stage: str) -> DeadLetter:
+        """The letter of a message that is not a record of its topic's contract."""
+        return cls(
+            failure.topic,
+            failure.partition,
+            failure.offset,
+            failure.key,
+            failure.raw,
+            stage,
+            failure.error,
+        )
+
+    @classmethod
+    def rejected(cls, record: ConsumedRecord[Any], stage: str, error: str | None) -> DeadLetter:
+        """The letter of a valid record the handler dead-lettered."""
+        return cls(
+            record.topic,
+            record.partition,
+            record.offset,
+            record.key.encode("utf-8") if record.key is not None else None,
+            record.raw,
+            stage,
+            error or "rejected by the handler",
+        )
 
 
 def dlq_topic(source_topic: str) -> str:
