@@ -30,7 +30,7 @@ from kafka import KafkaAdminClient, KafkaConsumer
 from kafka.structs import TopicPartition
 
 from consumers.indexer import IndexerSettings
-from consumers.indexer.service import run_indexer
+from consumers.indexer.service import IndexerService
 from consumers.runtime import ConsumerRuntime
 from newswire.settings import ElasticsearchSettings, KafkaSettings
 from newswire.transport.kafka import ensure_topics
@@ -413,30 +413,23 @@ class IndexerThread:
     """An indexer running in a thread of the test process (signals stay with pytest)."""
 
     def __init__(self, settings: IndexerSettings, until_idle: float | None) -> None:
-        self._box: list[ConsumerRuntime[Contract]] = []
-        self._ready = threading.Event()
+        self._service = IndexerService(settings)
         self.exit_codes: list[int] = []
         self._thread = threading.Thread(
             target=lambda: self.exit_codes.append(
-                run_indexer(
-                    settings,
-                    until_idle,
-                    install_signal_handlers=False,
-                    runtime_ready=self._ready,
-                    runtime_box=self._box,
-                )
+                self._service.run(until_idle, install_signal_handlers=False)
             ),
             daemon=True,
         )
 
     def start(self) -> IndexerThread:
         self._thread.start()
-        assert self._ready.wait(30), "the indexer did not start"
+        assert self._service.ready.wait(30), "the indexer did not start"
         return self
 
     @property
     def runtime(self) -> ConsumerRuntime[Contract]:
-        return self._box[0]
+        return self._service.runtime
 
     def stop(self) -> None:
         self.runtime.stop()
