@@ -115,7 +115,7 @@ def bootstrap(
     report.topics_created = ensure_topics(kafka)
     es = Elasticsearch(**elasticsearch.client_options())  # type: ignore[arg-type]
     try:
-        report.templates = _put_templates(es, timeout_s=elasticsearch.request_timeout)
+        report.templates = _put_templates(es, timeout_s=elasticsearch.request_timeout_seconds)
     finally:
         es.close()
     if kibana is not None and kibana.url is not None:

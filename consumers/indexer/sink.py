@@ -60,7 +60,7 @@ class ElasticsearchIndexer:
         es_settings = self._settings.es
         options: dict[str, Any] = dict(es_settings.client_options())
         self._es = Elasticsearch(**options, max_retries=0, retry_on_timeout=False)
-        deadline = time.monotonic() + self._settings.startup_timeout_s
+        deadline = time.monotonic() + self._settings.startup_timeout_seconds
         attempt = 0
         while True:
             try:
@@ -95,7 +95,7 @@ class ElasticsearchIndexer:
     def put_templates(self) -> list[str]:
         """Create or update the index templates (idempotent); returns their names."""
         return put_index_templates(
-            self._client(), self.index_specs, timeout_s=self._settings.bulk_timeout_s
+            self._client(), self.index_specs, timeout_s=self._settings.bulk_timeout_seconds
         )
 
     def _index_of(self, record: ConsumedRecord[Contract]) -> IndexSpec:
@@ -108,7 +108,7 @@ class ElasticsearchIndexer:
         """Index the batch; one outcome per record, or :class:`SinkBusy` with what is settled."""
         if not batch:
             return []
-        es = self._client().options(request_timeout=self._settings.bulk_timeout_s)
+        es = self._client().options(request_timeout=self._settings.bulk_timeout_seconds)
         actions = [
             bulk_action(self._index_of(record), record.value, record.raw) for record in batch
         ]

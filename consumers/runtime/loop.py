@@ -93,10 +93,10 @@ class ConsumerRuntime(Generic[RecordT]):
         self.metrics = metrics if metrics is not None else ConsumerMetrics()
         self._stop = threading.Event()
         self._consumer: KafkaConsumer | None = None
-        self._dlq = DeadLetterWriter(settings.kafka, timeout_s=settings.dlq_timeout_s)
+        self._dlq = DeadLetterWriter(settings.kafka, timeout_s=settings.dlq_timeout_seconds)
         self._retry_policy = RetryPolicy(
-            settings.retry_initial_backoff_s,
-            settings.retry_max_backoff_s,
+            settings.retry_initial_backoff_seconds,
+            settings.retry_max_backoff_seconds,
             settings.retry_max_attempts,
         )
         self._last_activity = time.monotonic()
@@ -248,7 +248,7 @@ class ConsumerRuntime(Generic[RecordT]):
 
     def _check_join_deadline(self, until_idle: float) -> None:
         waited = time.monotonic() - self._last_activity
-        limit = until_idle + self._settings.join_timeout_s
+        limit = until_idle + self._settings.join_timeout_seconds
         if waited > limit:
             raise ConsumerError(
                 f"{self.stage}: no partition assignment from group {self._settings.group_id!r} "
@@ -505,7 +505,7 @@ class ConsumerRuntime(Generic[RecordT]):
 
     def _refresh_lag(self) -> None:
         now = time.monotonic()
-        if now - self._last_lag_refresh < self._settings.lag_refresh_s:
+        if now - self._last_lag_refresh < self._settings.lag_refresh_seconds:
             return
         self._last_lag_refresh = now
         consumer = self._require_consumer()

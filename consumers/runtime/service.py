@@ -1,7 +1,7 @@
 """The skeleton every consumer service shares (the indexer, the alerter).
 
 A service names its topics, opens its handler's resources and closes them; :meth:`run` does the
-rest the same way for every service: create the topics if missing, open the handler, build the
+rest the same way for every service: open the handler, create the topics if missing, build the
 :class:`ConsumerRuntime`, run it until stopped or idle, close. Callers in another thread (tests,
 benchmarks) wait on :attr:`ready` and read :attr:`runtime` or call :meth:`stop`.
 """
@@ -66,8 +66,10 @@ class ConsumerService(ABC, Generic[RecordT]):
         """Run until stopped (SIGTERM/SIGINT, :meth:`stop`) or idle; returns the exit code."""
         topics = list(self.topics())
         try:
-            ensure_topics(self.consumer_settings.kafka, topics)
+            # The handler first: a configuration error (subscriptions, a missing secret) is
+            # reported before any broker is contacted.
             handler = self.open_handler()
+            ensure_topics(self.consumer_settings.kafka, topics)
             self._runtime = ConsumerRuntime(
                 topics, handler, self.consumer_settings, metrics=self.consumer_metrics
             )

@@ -252,10 +252,10 @@ def indexer_settings(
         articles_alias=f"test-{unique_suffix}-news-articles",
         events_alias=f"test-{unique_suffix}-news-events",
         poll_timeout_ms=200,
-        retry_initial_backoff_s=0.2,
-        retry_max_backoff_s=2.0,
-        bulk_timeout_s=10.0,
-        startup_timeout_s=20.0,
+        retry_initial_backoff_seconds=0.2,
+        retry_max_backoff_seconds=2.0,
+        bulk_timeout_seconds=10.0,
+        startup_timeout_seconds=20.0,
     )
     ensure_topics(kafka_settings, list(settings.topic_specs()))
     wait_for_topic_metadata(kafka_settings, settings)
@@ -448,7 +448,9 @@ class IndexerThread:
 
 def pointed_at(settings: IndexerSettings, url: str) -> IndexerSettings:
     """The indexer settings writing to the Elasticsearch at ``url`` (a proxy, a test's node)."""
-    return settings.model_copy(update={"es": ElasticsearchSettings(url=url, request_timeout=10.0)})
+    return settings.model_copy(
+        update={"es": ElasticsearchSettings(url=url, request_timeout_seconds=10.0)}
+    )
 
 
 class IndexerKit:
