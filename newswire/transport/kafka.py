@@ -9,14 +9,14 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from types import TracebackType
-from typing import Any, Self
+from typing import Any
 
 from kafka import KafkaAdminClient, KafkaProducer
 from kafka.admin import NewTopic
 from kafka.errors import KafkaError, TopicAlreadyExistsError
 
 from newswire.errors import NewswireError
+from newswire.lifecycle import Resource
 from newswire.settings import KafkaSettings
 from schemas.base import Contract
 from schemas.topics import TOPICS, TopicSpec
@@ -48,7 +48,7 @@ class OutgoingMessage:
     headers: list[tuple[str, bytes]] | None = None
 
 
-class IdempotentProducer:
+class IdempotentProducer(Resource):
     """The one wrapper of ``KafkaProducer``: idempotent, ``acks=all``, sends that wait for acks.
 
     Every producer of newswire (contract records, dead letters) goes through this class, so they
@@ -97,18 +97,6 @@ class IdempotentProducer:
             self._producer.close(timeout=timeout_s)
             self._producer = None
 
-    def __enter__(self) -> Self:
-        self.open()
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
-
     def send_all(self, messages: Iterable[OutgoingMessage], *, timeout_s: float) -> int:
         """Send every message and wait until each is acknowledged; returns how many.
 
@@ -139,7 +127,7 @@ class IdempotentProducer:
         return len(futures)
 
 
-class RecordPublisher:
+class RecordPublisher(Resource):
     """Produces contract records keyed by their document id with :class:`IdempotentProducer`.
 
     Use as a context manager; :meth:`publish` blocks until every record is acknowledged, so a
@@ -158,18 +146,6 @@ class RecordPublisher:
     def close(self) -> None:
         """Flush and disconnect."""
         self._producer.close()
-
-    def __enter__(self) -> Self:
-        self.open()
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
 
     def publish(
         self, spec: TopicSpec, records: Iterable[Contract], *, timeout_s: float = 60.0

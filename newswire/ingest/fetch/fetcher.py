@@ -17,7 +17,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from pathlib import Path
-from types import TracebackType
 from typing import TYPE_CHECKING, NoReturn
 from urllib.parse import urljoin, urlsplit, urlunsplit
 
@@ -61,6 +60,7 @@ from newswire.ingest.fetch.robots import (
 )
 from newswire.ingest.fetch.settings import FetchSettings
 from newswire.ingest.fetch.state import FetchState, StateMark, Validators
+from newswire.lifecycle import Resource
 from newswire.retry import backoff_delay
 
 if TYPE_CHECKING:
@@ -171,7 +171,7 @@ def _host(url: str) -> str:
     return (urlsplit(url).hostname or "").lower()
 
 
-class Fetcher:
+class Fetcher(Resource):
     """Fetches URLs for the readers; create it, then :meth:`open` it (or use ``with``).
 
     State (validators, robots cache, rate-limit slots) lives under ``state_dir / "fetch"``.
@@ -226,18 +226,6 @@ class Fetcher:
         for client in clients:
             client.close()
         self.state.close()
-
-    def __enter__(self) -> Fetcher:
-        self.open()
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
 
     def _client(self, allow_private_network: bool) -> httpx.Client:
         with self._lock:
