@@ -37,9 +37,8 @@ from kafka import KafkaAdminClient
 from kafka.admin import NewTopic
 from pydantic import SecretStr
 
-from consumers.alerter.service import events_topic, run_alerter
+from consumers.alerter.service import AlerterService, events_topic
 from consumers.alerter.settings import AlerterSettings
-from consumers.runtime import ConsumerRuntime
 from newswire.settings import ElasticsearchSettings, KafkaSettings
 from newswire.transport.kafka import RecordPublisher
 from schemas.base import stable_id
@@ -184,18 +183,10 @@ def main() -> None:
 
     base_latencies, base_rate = baseline(receiver.url, 300)
 
-    runtimes: list[ConsumerRuntime[Event]] = []
+    service = AlerterService(settings, subscriptions_file=subscriptions)
     exit_codes: list[int] = []
     consumer = threading.Thread(
-        target=lambda: exit_codes.append(
-            run_alerter(
-                settings,
-                None,
-                subscriptions_file=subscriptions,
-                install_signal_handlers=False,
-                runtime_box=runtimes,
-            )
-        ),
+        target=lambda: exit_codes.append(service.run(None, install_signal_handlers=False)),
         daemon=True,
     )
     consumer.start()
@@ -227,8 +218,7 @@ def main() -> None:
             last = max(receiver.arrivals[e.event_id] for e in burst)
             alerts_per_s = args.burst / (last - started)
     finally:
-        for runtime in runtimes:
-            runtime.stop()
+        service.stop()
         consumer.join(60)
         receiver.close()
         client = Elasticsearch(**es_settings.client_options())  # type: ignore[arg-type]

@@ -23,7 +23,7 @@ from elasticsearch.helpers import streaming_bulk
 from kafka import KafkaAdminClient
 
 from consumers.indexer import IndexerSettings, bulk_action
-from consumers.indexer.service import run_indexer
+from consumers.indexer.service import IndexerService
 from consumers.runtime import ConsumerError, ConsumerRuntime
 from newswire.settings import ElasticsearchSettings, KafkaSettings
 from newswire.transport.kafka import RecordPublisher, ensure_topics
@@ -69,17 +69,13 @@ def consumed_count(runtime: ConsumerRuntime[Contract], topic: str) -> float:
 
 def indexer_seconds(settings: IndexerSettings, count: int) -> float:
     """Seconds from the first record consumed to the last one indexed, for ``count`` records."""
-    box: list[ConsumerRuntime[Contract]] = []
-    ready = threading.Event()
+    service = IndexerService(settings)
     worker = threading.Thread(
-        target=run_indexer,
-        args=(settings, None),
-        kwargs={"install_signal_handlers": False, "runtime_ready": ready, "runtime_box": box},
-        daemon=True,
+        target=service.run, args=(None,), kwargs={"install_signal_handlers": False}, daemon=True
     )
     worker.start()
-    ready.wait(60)
-    runtime = box[0]
+    service.ready.wait(60)
+    runtime = service.runtime
     topic = settings.events_topic
     while consumed_count(runtime, topic) == 0:
         time.sleep(0.002)
@@ -137,17 +133,13 @@ def main() -> int:
             raw_runs.append(raw_bulk_seconds(es, raw_alias, events))
             indexer_runs.append(indexer_seconds(settings, count))
 
-        box: list[ConsumerRuntime[Contract]] = []
-        ready = threading.Event()
+        service = IndexerService(settings)
         worker = threading.Thread(
-            target=run_indexer,
-            args=(settings, None),
-            kwargs={"install_signal_handlers": False, "runtime_ready": ready, "runtime_box": box},
-            daemon=True,
+            target=service.run, args=(None,), kwargs={"install_signal_handlers": False}, daemon=True
         )
         worker.start()
-        ready.wait(60)
-        runtime = box[0]
+        service.ready.wait(60)
+        runtime = service.runtime
         while not runtime_has_assignment(runtime):
             time.sleep(0.05)
 

@@ -33,9 +33,6 @@ OWNER = "newswire-ingest"
 FETCH_POOL = "ingest_fetch"
 FETCH_POOL_SLOTS = 4
 CATALOGUE_VARIABLE = "newswire_ingest_catalogue"
-DEFAULT_CATALOGUE = (
-    Path(__file__).resolve().parents[1] / "newswire/ingest/catalogues/public-news.yaml"
-)
 
 DEFAULT_ARGS: dict[str, Any] = {
     "owner": OWNER,
@@ -82,11 +79,12 @@ def ingest_news() -> None:
         from airflow.sdk import Variable
 
         from newswire.ingest.pipeline import enabled_source_ids, prune_runs
+        from newswire.ingest.sources import default_catalogue_path
 
         settings = _settings()
         prune_runs(settings, keep_run=_run_id())
         chosen = (params or {}).get("catalogue") or Variable.get(CATALOGUE_VARIABLE, default=None)
-        catalogue = Path(chosen or settings.catalogue_path or DEFAULT_CATALOGUE)
+        catalogue = Path(chosen or settings.catalogue_path or default_catalogue_path())
         return [
             {"source_id": source_id, "catalogue": str(catalogue)}
             for source_id in enabled_source_ids(catalogue)

@@ -17,13 +17,15 @@ from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from newswire.errors import NewswireError
+from newswire.resources import resource_path
+from newswire.search.templates import put_index_template
 from newswire.settings import ElasticsearchSettings, KafkaSettings
 from newswire.transport.kafka import ensure_topics
 from schemas.indices import INDICES
 
 log = logging.getLogger(__name__)
 
-KIBANA_DIR = Path(__file__).resolve().parents[1] / "infra" / "kibana"
+KIBANA_DIR = resource_path("newswire.stack", "resources", "kibana")
 
 
 class BootstrapError(NewswireError):
@@ -50,15 +52,14 @@ class BootstrapReport:
     kibana_objects: int = 0
 
 
-def put_index_templates(es: Elasticsearch) -> list[str]:
-    """Create or update every index template of the catalogue."""
+def _put_templates(es: Elasticsearch, *, timeout_s: float) -> list[str]:
+    """Create or update every index template of the catalogue; a failure is a BootstrapError."""
     names: list[str] = []
     for spec in INDICES.values():
         try:
-            es.indices.put_index_template(name=spec.template_name, **spec.template_body())
+            names.append(put_index_template(es, spec, timeout_s=timeout_s))
         except (ApiError, EsTransportError) as exc:
             raise BootstrapError(f"index template {spec.template_name} failed: {exc}") from exc
-        names.append(spec.template_name)
     return names
 
 
@@ -114,7 +115,7 @@ def bootstrap(
     report.topics_created = ensure_topics(kafka)
     es = Elasticsearch(**elasticsearch.client_options())  # type: ignore[arg-type]
     try:
-        report.templates = put_index_templates(es)
+        report.templates = _put_templates(es, timeout_s=elasticsearch.request_timeout_seconds)
     finally:
         es.close()
     if kibana is not None and kibana.url is not None:

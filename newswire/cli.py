@@ -14,6 +14,7 @@ from consumers.alerter.commands import subscriptions_app
 from newswire.errors import NewswireError
 from newswire.extract.commands import eval_command, extract_command
 from newswire.ingest.commands import ingest_command, normalize_command
+from newswire.validation import describe_errors
 
 app = typer.Typer(
     name="newswire",
@@ -33,10 +34,7 @@ err = Console(stderr=True)
 
 def _fail(exc: Exception) -> typer.Exit:
     if isinstance(exc, ValidationError):
-        problems = "; ".join(
-            f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()
-        )
-        message = f"invalid {exc.title} settings: {problems}"
+        message = f"invalid {exc.title} settings: {describe_errors(exc, root='')}"
     else:
         message = str(exc)
     err.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
@@ -141,7 +139,7 @@ def _print_status(status: object, *, verb: str) -> None:
 @app.command("bootstrap")
 def bootstrap_command(
     kibana_url: str | None = typer.Option(
-        None, "--kibana-url", help="Also import the Kibana saved objects of infra/kibana/."
+        None, "--kibana-url", help="Also import the packaged Kibana saved objects."
     ),
 ) -> None:
     """Create the Kafka topics and index templates (and Kibana objects) from the catalogues."""
@@ -177,7 +175,7 @@ def publish(
     file: Path = typer.Argument(..., help="A JSONL file: one contract record per line."),
 ) -> None:
     """Validate each line of FILE against TOPIC's contract and produce the valid ones."""
-    from newswire.transport.replay import publish_command
+    from newswire.transport.commands import publish_command
 
     publish_command(topic=topic, file=file)
 

@@ -26,9 +26,10 @@ from rich.table import Table
 
 from newswire.ingest.pipeline import run_ingest_pass
 from newswire.ingest.settings import IngestSettings
+from newswire.resources import resource_path
 from newswire.stack import StackManager
 
-CATALOGUE = Path(__file__).resolve().parent / "ingest" / "catalogues" / "seeds-filedrop.yaml"
+CATALOGUE = resource_path("newswire.ingest", "catalogues", "seeds-filedrop.yaml")
 SECRET_ENV = "NEWSWIRE_DEMO_WEBHOOK_SECRET"  # noqa: S105 - the name of a variable, not a secret
 IDLE_SECONDS = "8"
 

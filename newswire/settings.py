@@ -8,11 +8,13 @@ in newswire reads environment variables.
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 from pydantic import Field, SecretStr
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic.fields import FieldInfo
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 
 def _xdg(var: str, fallback: str) -> Path:
@@ -47,7 +49,56 @@ def stack_env_file() -> Path:
     return default_stack_home() / "stack.env"
 
 
-class _ReadsStackEnv(BaseSettings):
+class _OldEnvNames(PydanticBaseSettingsSource):
+    """The environment under the old names of renamed fields (``<env_prefix><OLD NAME>``)."""
+
+    def __init__(self, settings_cls: type[BaseSettings], renamed: Mapping[str, str]) -> None:
+        super().__init__(settings_cls)
+        self._renamed = renamed
+
+    def get_field_value(self, field: FieldInfo, field_name: str) -> tuple[Any, str, bool]:
+        """Unused: :meth:`__call__` reads every renamed field at once."""
+        return None, field_name, False
+
+    def __call__(self) -> dict[str, Any]:
+        prefix = str(self.config.get("env_prefix", ""))
+        environ = {key.upper(): value for key, value in os.environ.items()}
+        found: dict[str, Any] = {}
+        for new, old in self._renamed.items():
+            value = environ.get(f"{prefix}{old}".upper())
+            if value is not None:
+                found[new] = value
+        return found
+
+
+class RenamedSettings(BaseSettings):
+    """Settings whose renamed fields still read their old environment names.
+
+    ``RENAMED`` maps a field to its old name; the new name wins when both are set.
+    """
+
+    RENAMED: ClassVar[Mapping[str, str]] = {}
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        """The usual sources, with the old names of renamed fields below the environment's."""
+        return (
+            init_settings,
+            env_settings,
+            dotenv_settings,
+            _OldEnvNames(settings_cls, cls.RENAMED),
+            file_secret_settings,
+        )
+
+
+class _ReadsStackEnv(RenamedSettings):
     """Settings that also read the running local stack's ``stack.env``.
 
     The file's location depends on ``NEWSWIRE_STACK_HOME``, so it is looked up when the object
@@ -98,13 +149,15 @@ class ElasticsearchSettings(_ReadsStackEnv):
     password: SecretStr | None = None
     api_key: SecretStr | None = None
     ca_certs: Path | None = None
-    request_timeout: float = Field(default=30.0, gt=0)
+    RENAMED: ClassVar[Mapping[str, str]] = {"request_timeout_seconds": "request_timeout"}
+
+    request_timeout_seconds: float = Field(default=30.0, gt=0)
 
     def client_options(self) -> dict[str, object]:
         """Keyword arguments for ``elasticsearch.Elasticsearch``."""
         options: dict[str, object] = {
             "hosts": [self.url],
-            "request_timeout": self.request_timeout,
+            "request_timeout": self.request_timeout_seconds,
         }
         if self.api_key is not None:
             options["api_key"] = self.api_key.get_secret_value()

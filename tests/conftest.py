@@ -23,6 +23,8 @@ from newswire.settings import ElasticsearchSettings, KafkaSettings
 from schemas.base import stable_id
 from schemas.events import Event
 
+pytest_plugins = ["newswire_testing.plugin"]
+
 # The shared sample articles sit beside the checkout (../shared/seeds); NEWSWIRE_SEEDS_DIR moves them.
 SEEDS_DIR = Path(
     os.environ.get("NEWSWIRE_SEEDS_DIR") or Path(__file__).resolve().parents[2] / "shared" / "seeds"

@@ -1,23 +1,20 @@
 """Resolving the actor terms of subscriptions (names, aliases, Wikidata ids).
 
-When the extractor's gazetteer (``newswire.extract.gazetteer.load_gazetteer``) is available, a
-term resolves to the gazetteer's actor: its id (a Wikidata QID or a ``newswire:`` id), its names
-and aliases, and for a country its country code. Otherwise, and for terms the gazetteer does not
-know, a term matches an event actor whose id, name or mention equals it, case-insensitively.
+Through the extractor's public gazetteer API (``newswire.extract.gazetteer.load_gazetteer`` and
+``Gazetteer.lookup``) a term resolves to the gazetteer's actor: its id (a Wikidata QID or a
+``newswire:`` id), its names and aliases, and for a country its country code. A term the
+gazetteer does not know matches an event actor whose id, name or mention equals it,
+case-insensitively.
 """
 
 from __future__ import annotations
 
-import importlib
-import logging
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
 
+from newswire.extract.gazetteer import Gazetteer, GazetteerEntry, load_gazetteer
 from schemas.events import ActorKind, ActorRef
-
-log = logging.getLogger(__name__)
 
 Resolver = Callable[[str], "ActorTerm | None"]
 _ACTOR_ID = re.compile(r"^(Q[0-9]+|newswire:[a-z0-9_-]+)$")
@@ -55,57 +52,24 @@ def plain_term(text: str) -> ActorTerm:
     return ActorTerm(text=text, names=frozenset({text.casefold()}))
 
 
-def _field(entry: Any, *names: str) -> Any:
-    for name in names:
-        value = entry.get(name) if isinstance(entry, dict) else getattr(entry, name, None)
-        if value is not None:
-            return value
-    return None
-
-
-def term_from_gazetteer_entry(text: str, entry: Any) -> ActorTerm:
-    """An :class:`ActorTerm` from whatever actor object the gazetteer returns."""
-    actor_id = _field(entry, "id", "qid")
-    name = _field(entry, "name", "label")
-    aliases = _field(entry, "aliases") or ()
-    kind = _field(entry, "kind")
-    country = _field(entry, "country")
-    names = {text.casefold()}
-    if isinstance(name, str):
-        names.add(name.casefold())
-    names.update(alias.casefold() for alias in aliases if isinstance(alias, str))
-    is_country = str(getattr(kind, "value", kind)) == ActorKind.COUNTRY.value
+def term_from_gazetteer_entry(text: str, entry: GazetteerEntry) -> ActorTerm:
+    """An :class:`ActorTerm` from the gazetteer's entry: its id, names and aliases, its country."""
+    names = {text.casefold(), entry.name.casefold()}
+    names.update(alias.casefold() for alias in entry.aliases)
     return ActorTerm(
         text=text,
-        actor_id=actor_id if isinstance(actor_id, str) and _ACTOR_ID.match(actor_id) else None,
+        actor_id=entry.id if _ACTOR_ID.match(entry.id) else None,
         names=frozenset(names),
-        country=country if is_country and isinstance(country, str) else None,
+        country=entry.country if entry.kind is ActorKind.COUNTRY else None,
     )
 
 
-def gazetteer_resolver() -> Resolver | None:
-    """A resolver backed by the extractor's gazetteer, or None when it is not available."""
-    try:
-        module = importlib.import_module("newswire.extract.gazetteer")
-    except ImportError:
-        return None
-    load = getattr(module, "load_gazetteer", None)
-    if load is None:
-        return None
-    gazetteer = load()
-    lookup = None
-    # ``lookup`` returns the full entry (with aliases); ``resolve`` only the actor.
-    for method in ("lookup", "resolve"):
-        lookup = getattr(gazetteer, method, None)
-        if callable(lookup):
-            break
-    if lookup is None:
-        log.warning("the gazetteer has no resolve/lookup method; matching actors by name only")
-        return None
-    resolve_entry: Callable[[str], Any] = lookup
+def gazetteer_resolver(gazetteer: Gazetteer | None = None) -> Resolver:
+    """A resolver backed by the extractor's gazetteer (the packaged one by default)."""
+    chosen = gazetteer if gazetteer is not None else load_gazetteer()
 
     def resolve(text: str) -> ActorTerm | None:
-        entry = resolve_entry(text)
+        entry = chosen.lookup(text)
         return term_from_gazetteer_entry(text, entry) if entry is not None else None
 
     return resolve

@@ -21,6 +21,7 @@ from consumers.alerter.subscriptions import (
     remove_subscription,
     secret_env_names,
 )
+from newswire.validation import describe_errors
 from schemas.base import stable_id
 from schemas.events import ActorKind, ActorRef, Event, Modality
 from schemas.notifications import Notification, NotificationKind
@@ -160,9 +161,7 @@ def add(
     try:
         sub = Subscription.model_validate_json(json.dumps(data))
     except ValidationError as exc:
-        details = "; ".join(
-            f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()
-        )
+        details = describe_errors(exc, root="")
         raise _fail(f"subscription {subscription_id!r} is not valid: {details}") from exc
     try:
         add_subscription(path, sub)

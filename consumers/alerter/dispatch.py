@@ -12,8 +12,6 @@ from __future__ import annotations
 import heapq
 import itertools
 import logging
-import os
-import signal
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -28,6 +26,7 @@ from consumers.alerter.metrics import AlerterMetrics
 from consumers.alerter.render import DigestMessage, Message
 from consumers.alerter.settings import AlerterSettings
 from consumers.alerter.store import Outbox, OutboxEntry
+from newswire.retry import backoff_ceiling
 from schemas.notifications import DeliveryStatus
 from schemas.subscriptions import DigestMode
 
@@ -42,8 +41,11 @@ def utc_now() -> datetime:
 
 
 def retry_delay(attempts: int, initial: float, maximum: float) -> float:
-    """Exponential backoff after ``attempts`` failed attempts: initial, 2x, 4x ... capped."""
-    return float(min(maximum, initial * 2 ** max(0, attempts - 1)))
+    """Backoff after ``attempts`` failed attempts: initial, 2x, 4x ... capped.
+
+    No jitter: the outbox stores when each entry is due, and one worker per destination retries.
+    """
+    return backoff_ceiling(attempts, initial=initial, maximum=maximum)
 
 
 @dataclass(slots=True)
@@ -197,9 +199,6 @@ class DestinationWorker:
             except StoreError:
                 log.exception("cannot record the failed attempt on %s", job.entry_ids)
             return
-        if self._settings.fault_kill_after_send:
-            # Test fault hook: die the hardest way between sending and recording.
-            os.kill(os.getpid(), signal.SIGKILL)
         self._record_sent(job, now)
 
     def _record_sent(self, job: DeliveryJob, now: datetime) -> None:

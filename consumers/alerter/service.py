@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import threading
 from collections.abc import Sequence
@@ -23,26 +24,26 @@ from consumers.alerter.subscriptions import ResolvedSubscription, load_subscript
 from consumers.runtime import (
     ConsumedRecord,
     ConsumerMetrics,
-    ConsumerRuntime,
     Outcome,
     SinkBusy,
     configure_json_logging,
 )
+from consumers.runtime.service import ConsumerService
 from newswire.errors import NewswireError
 from newswire.settings import ElasticsearchSettings
-from newswire.transport.kafka import ensure_topics
 from schemas.events import Event
-from schemas.topics import TOPICS, TopicSpec
+from schemas.topics import EVENTS, TOPICS, TopicSpec
 
 log = logging.getLogger(__name__)
 
 
 def events_topic(settings: AlerterSettings) -> TopicSpec:
-    """The topic the alerter reads (the catalogue's, or a test topic carrying events)."""
-    spec = TOPICS.get(settings.topic)
-    if spec is not None:
-        return spec
-    return TopicSpec(name=settings.topic, model=Event, key_field="event_id", partitions=3)
+    """The topic the alerter reads: the catalogue's events topic, under the configured name.
+
+    Contract, key and partitions come from the topic catalogue; only the name can differ (a test
+    topic carrying events).
+    """
+    return TOPICS.get(settings.topic) or dataclasses.replace(EVENTS, name=settings.topic)
 
 
 class AlerterHandler:
@@ -62,8 +63,12 @@ class AlerterHandler:
         return [Outcome.done() for _ in batch]
 
 
-class AlerterService:
-    """Everything one alerter process needs, opened in :meth:`open` and closed in :meth:`close`."""
+class AlerterService(ConsumerService[Event]):
+    """The events topic into alerts: the shared service skeleton around an :class:`Alerter`.
+
+    :meth:`open` (also usable without a runtime, as tests of delivery do) loads subscriptions,
+    connects to Elasticsearch and resends what is pending; :meth:`close` closes all of it.
+    """
 
     def __init__(
         self,
@@ -75,9 +80,13 @@ class AlerterService:
         use_gazetteer: bool = True,
         clock: Clock = utc_now,
         metrics: AlerterMetrics | None = None,
+        consumer_metrics: ConsumerMetrics | None = None,
     ) -> None:
+        super().__init__(settings, consumer_metrics=consumer_metrics)
         self.settings = settings
-        self.metrics = metrics if metrics is not None else AlerterMetrics()
+        self.metrics = (
+            metrics if metrics is not None else AlerterMetrics(self.consumer_metrics.registry)
+        )
         self.subscriptions_file = subscriptions_file or settings.subscriptions_file
         self._es_settings = es_settings or ElasticsearchSettings()
         self._resolver = resolver
@@ -132,6 +141,14 @@ class AlerterService:
         self._ticker.start()
         return self.alerter
 
+    def topics(self) -> Sequence[TopicSpec]:
+        """The events topic of the catalogue (under the configured name)."""
+        return [events_topic(self.settings)]
+
+    def open_handler(self) -> AlerterHandler:
+        """Open the alerter (see :meth:`open`) and return the runtime's handler."""
+        return AlerterHandler(self.open())
+
     def _build_notifiers(
         self, subscriptions: Sequence[ResolvedSubscription]
     ) -> dict[tuple[str, str], Notifier[Any]]:
@@ -174,30 +191,10 @@ def run_alerter(
     *,
     subscriptions_file: Path | None = None,
     install_signal_handlers: bool = True,
-    runtime_box: list[ConsumerRuntime[Event]] | None = None,
-    service_box: list[AlerterService] | None = None,
 ) -> int:
     """Run one alerter process member until stopped or idle; returns the exit code."""
-    consumer_metrics = ConsumerMetrics()
-    service = AlerterService(
-        settings,
-        subscriptions_file=subscriptions_file,
-        metrics=AlerterMetrics(consumer_metrics.registry),
-    )
-    if service_box is not None:
-        service_box.append(service)
-    spec = events_topic(settings)
-    try:
-        alerter = service.open()
-        ensure_topics(settings.kafka, [spec])
-        runtime: ConsumerRuntime[Event] = ConsumerRuntime(
-            [spec], AlerterHandler(alerter), settings, metrics=consumer_metrics
-        )
-        if runtime_box is not None:
-            runtime_box.append(runtime)
-        return runtime.run(until_idle, install_signal_handlers=install_signal_handlers)
-    finally:
-        service.close()
+    service = AlerterService(settings, subscriptions_file=subscriptions_file)
+    return service.run(until_idle, install_signal_handlers=install_signal_handlers)
 
 
 SubscriptionsOption = Annotated[

@@ -14,8 +14,10 @@ from pydantic import Field, SecretStr, create_model
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from consumers.runtime.settings import ConsumerSettings
+from newswire.resources import resource_path
+from schemas.topics import EVENTS
 
-DEFAULT_SUBSCRIPTIONS_FILE = Path(__file__).resolve().parent / "subscriptions.yaml"
+DEFAULT_SUBSCRIPTIONS_FILE = resource_path("consumers.alerter", "subscriptions.yaml")
 
 
 class AlerterSettings(ConsumerSettings):
@@ -25,7 +27,7 @@ class AlerterSettings(ConsumerSettings):
 
     group_id: str = "newswire-alerter"
     subscriptions_file: Path = DEFAULT_SUBSCRIPTIONS_FILE
-    topic: str = "news.events.v1"
+    topic: str = EVENTS.name
     developments_index: str = "newswire-developments"
     outbox_index: str = "newswire-outbox"
     development_window_days: int = Field(default=3, ge=0, le=60)
@@ -44,10 +46,6 @@ class AlerterSettings(ConsumerSettings):
     )
     webhook_secret: SecretStr | None = Field(
         default=None, description="Signs webhooks whose channel names no secret_env."
-    )
-    fault_kill_after_send: bool = Field(
-        default=False,
-        description="Test fault hook: SIGKILL the process after the first send, before recording.",
     )
 
 

@@ -7,9 +7,7 @@ channels must be set in the environment when the alerter loads the file.
 
 from __future__ import annotations
 
-import os
 import re
-import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,6 +19,7 @@ from pydantic import ValidationError
 from consumers.alerter.actors import ActorTerm, Resolver, resolve_term
 from consumers.alerter.errors import SubscriptionError
 from consumers.alerter.settings import read_secret_env
+from newswire.fsutil import write_text_atomically
 from schemas.subscriptions import (
     EmailChannel,
     SlackChannel,
@@ -176,16 +175,7 @@ def write_catalogue(path: Path, catalogue: SubscriptionCatalogue) -> None:
     text = dump_catalogue(catalogue)
     if parse_catalogue(text, str(path)) != catalogue:
         raise SubscriptionError(f"{path}: the catalogue does not survive a YAML round trip")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    tmp = Path(tmp_name)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-        tmp.replace(path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
+    write_text_atomically(path, text)
 
 
 def add_subscription(path: Path, sub: Subscription) -> SubscriptionCatalogue:

@@ -1,20 +1,42 @@
-"""``newswire consume indexer``: the indexer service's entry point."""
+"""``newswire consume indexer``: the indexer service (the shared skeleton) and its entry point."""
 
 from __future__ import annotations
 
 import logging
-import threading
-
-from kafka.errors import KafkaError
+from collections.abc import Sequence
 
 from consumers.indexer.settings import IndexerSettings
-from consumers.indexer.sink import ElasticsearchIndexer, IndexerError
-from consumers.runtime import ConsumerRuntime, configure_json_logging
+from consumers.indexer.sink import ElasticsearchIndexer
+from consumers.runtime import configure_json_logging
+from consumers.runtime.loop import Handler
+from consumers.runtime.service import ConsumerService
 from newswire.errors import NewswireError
-from newswire.transport.kafka import ensure_topics
 from schemas.base import Contract
+from schemas.topics import TopicSpec
 
 log = logging.getLogger(__name__)
+
+
+class IndexerService(ConsumerService[Contract]):
+    """The articles and events topics into Elasticsearch (templates put at startup)."""
+
+    def __init__(self, settings: IndexerSettings) -> None:
+        super().__init__(settings)
+        self.settings = settings
+        self._indexer = ElasticsearchIndexer(settings)
+
+    def topics(self) -> Sequence[TopicSpec]:
+        """The catalogue's articles and events topics (under the configured names)."""
+        return self.settings.topic_specs()
+
+    def open_handler(self) -> Handler[Contract]:
+        """Connect to Elasticsearch and put the index templates (waits for the cluster)."""
+        self._indexer.open()
+        return self._indexer
+
+    def close(self) -> None:
+        """Close the Elasticsearch client."""
+        self._indexer.close()
 
 
 def run_indexer(
@@ -22,33 +44,9 @@ def run_indexer(
     until_idle: float | None = None,
     *,
     install_signal_handlers: bool = True,
-    runtime_ready: threading.Event | None = None,
-    runtime_box: list[ConsumerRuntime[Contract]] | None = None,
 ) -> int:
-    """Run one indexer process member until stopped or idle; returns the exit code.
-
-    ``runtime_box`` receives the runtime before it runs (so a caller in another thread can
-    :meth:`~ConsumerRuntime.stop` it or read its metrics).
-    """
-    indexer = ElasticsearchIndexer(settings)
-    runtime: ConsumerRuntime[Contract] = ConsumerRuntime(
-        list(settings.topic_specs()), indexer, settings
-    )
-    if runtime_box is not None:
-        runtime_box.append(runtime)
-    try:
-        try:
-            ensure_topics(settings.kafka, list(settings.topic_specs()))
-        except KafkaError as exc:
-            raise IndexerError(
-                f"cannot reach Kafka at {settings.kafka.bootstrap_servers}: {exc}"
-            ) from exc
-        indexer.open()
-        if runtime_ready is not None:
-            runtime_ready.set()
-        return runtime.run(until_idle, install_signal_handlers=install_signal_handlers)
-    finally:
-        indexer.close()
+    """Run one indexer process member until stopped or idle; returns the exit code."""
+    return IndexerService(settings).run(until_idle, install_signal_handlers=install_signal_handlers)
 
 
 def main(until_idle: float | None = None) -> int:

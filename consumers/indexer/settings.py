@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Mapping
+from typing import ClassVar
 
 from pydantic import Field
 from pydantic_settings import SettingsConfigDict
@@ -23,6 +25,12 @@ class IndexerSettings(ConsumerSettings):
 
     model_config = SettingsConfigDict(env_prefix="NEWSWIRE_INDEXER_", extra="ignore")
 
+    RENAMED: ClassVar[Mapping[str, str]] = {
+        **ConsumerSettings.RENAMED,
+        "bulk_timeout_seconds": "bulk_timeout_s",
+        "startup_timeout_seconds": "startup_timeout_s",
+    }
+
     group_id: str = "newswire-indexer"
     # Index one batch while the next is fetched and decoded; bigger batches, fewer round trips.
     pipeline: bool = True
@@ -33,8 +41,8 @@ class IndexerSettings(ConsumerSettings):
     events_alias: str = EVENTS_INDEX.alias
     bulk_chunk_size: int = Field(default=1000, gt=0, le=10_000)
     bulk_max_bytes: int = Field(default=10 * 1024 * 1024, gt=1024, le=100 * 1024 * 1024)
-    bulk_timeout_s: float = Field(default=30.0, gt=0, le=300)
-    startup_timeout_s: float = Field(
+    bulk_timeout_seconds: float = Field(default=30.0, gt=0, le=300)
+    startup_timeout_seconds: float = Field(
         default=60.0, gt=0, description="How long to wait for Elasticsearch at startup."
     )
     es: ElasticsearchSettings = Field(default_factory=ElasticsearchSettings)

@@ -16,6 +16,7 @@ from consumers.indexer.bulk import ItemVerdict, bulk_action, classify_item, desc
 from consumers.indexer.settings import IndexerSettings
 from consumers.runtime import ConsumedRecord, ConsumerError, Outcome, SinkBusy, backoff_delay
 from newswire.errors import NewswireError
+from newswire.search.templates import put_index_templates
 from schemas.base import Contract
 from schemas.indices import IndexSpec
 
@@ -59,7 +60,7 @@ class ElasticsearchIndexer:
         es_settings = self._settings.es
         options: dict[str, Any] = dict(es_settings.client_options())
         self._es = Elasticsearch(**options, max_retries=0, retry_on_timeout=False)
-        deadline = time.monotonic() + self._settings.startup_timeout_s
+        deadline = time.monotonic() + self._settings.startup_timeout_seconds
         attempt = 0
         while True:
             try:
@@ -93,14 +94,9 @@ class ElasticsearchIndexer:
 
     def put_templates(self) -> list[str]:
         """Create or update the index templates (idempotent); returns their names."""
-        es = self._client()
-        names: list[str] = []
-        for spec in self.index_specs:
-            es.options(request_timeout=self._settings.bulk_timeout_s).indices.put_index_template(
-                name=spec.template_name, **spec.template_body()
-            )
-            names.append(spec.template_name)
-        return names
+        return put_index_templates(
+            self._client(), self.index_specs, timeout_s=self._settings.bulk_timeout_seconds
+        )
 
     def _index_of(self, record: ConsumedRecord[Contract]) -> IndexSpec:
         try:
@@ -112,7 +108,7 @@ class ElasticsearchIndexer:
         """Index the batch; one outcome per record, or :class:`SinkBusy` with what is settled."""
         if not batch:
             return []
-        es = self._client().options(request_timeout=self._settings.bulk_timeout_s)
+        es = self._client().options(request_timeout=self._settings.bulk_timeout_seconds)
         actions = [
             bulk_action(self._index_of(record), record.value, record.raw) for record in batch
         ]

@@ -47,7 +47,6 @@ its own, served over HTTP when ``metrics_port`` is set; :func:`configure_json_lo
 structured logs (JSON lines with the record ids).
 """
 
-from consumers.runtime.backoff import backoff_delay
 from consumers.runtime.decode import DecodeFailure, decode_message
 from consumers.runtime.dlq import (
     HEADER_ERROR,
@@ -73,6 +72,7 @@ from consumers.runtime.loop import ConsumerRuntime, Handler
 from consumers.runtime.metrics import ConsumerMetrics
 from consumers.runtime.records import ConsumedRecord, Outcome, OutcomeKind
 from consumers.runtime.settings import ConsumerSettings
+from newswire.retry import backoff_delay
 
 __all__ = [
     "HEADER_ERROR",

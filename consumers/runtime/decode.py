@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pydantic import ValidationError
 
 from consumers.runtime.records import ConsumedRecord
+from newswire.validation import describe_errors
 from schemas.base import Contract
 from schemas.topics import TopicSpec
 
@@ -21,16 +22,6 @@ class DecodeFailure:
     key: bytes | None
     raw: bytes
     error: str
-
-
-def _short_validation_error(exc: ValidationError) -> str:
-    parts = []
-    for item in exc.errors()[:5]:
-        where = ".".join(str(p) for p in item["loc"]) or "<root>"
-        parts.append(f"{where}: {item['msg']}")
-    more = exc.error_count() - len(parts)
-    suffix = f" (+{more} more)" if more > 0 else ""
-    return f"invalid {exc.title}: " + "; ".join(parts) + suffix
 
 
 def decode_message(
@@ -57,7 +48,7 @@ def decode_message(
     try:
         record = spec.model.model_validate_json(value)
     except ValidationError as exc:
-        return failure(_short_validation_error(exc))
+        return failure(f"invalid {exc.title}: {describe_errors(exc, limit=5)}")
     try:
         text_key = key.decode("utf-8") if key is not None else None
     except UnicodeDecodeError:

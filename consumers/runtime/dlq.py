@@ -8,11 +8,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from kafka import KafkaProducer
-from kafka.errors import KafkaError
-
+from consumers.runtime.decode import DecodeFailure
 from consumers.runtime.errors import ConsumerError
+from consumers.runtime.records import ConsumedRecord
 from newswire.settings import KafkaSettings
+from newswire.transport.kafka import IdempotentProducer, OutgoingMessage, PublishError
 from schemas.topics import (
     DLQ_HEADER_ERROR,
     DLQ_HEADER_FAILED_AT,
@@ -48,6 +48,32 @@ class DeadLetter:
     stage: str
     error: str
 
+    @classmethod
+    def undecodable(cls, failure: DecodeFailure, stage: str) -> DeadLetter:
+        """The letter of a message that is not a record of its topic's contract."""
+        return cls(
+            failure.topic,
+            failure.partition,
+            failure.offset,
+            failure.key,
+            failure.raw,
+            stage,
+            failure.error,
+        )
+
+    @classmethod
+    def rejected(cls, record: ConsumedRecord[Any], stage: str, error: str | None) -> DeadLetter:
+        """The letter of a valid record the handler dead-lettered."""
+        return cls(
+            record.topic,
+            record.partition,
+            record.offset,
+            record.key.encode("utf-8") if record.key is not None else None,
+            record.raw,
+            stage,
+            error or "rejected by the handler",
+        )
+
 
 def dlq_topic(source_topic: str) -> str:
     """The dead-letter topic of a source topic."""
@@ -74,65 +100,45 @@ def decode_headers(headers: Sequence[tuple[str, bytes | None]]) -> dict[str, str
 
 
 class DeadLetterWriter:
-    """Produces dead letters with the idempotent producer and waits for their acknowledgement."""
+    """Produces dead letters with :class:`IdempotentProducer` and waits for their acknowledgement."""
 
     def __init__(self, settings: KafkaSettings, *, timeout_s: float = 60.0) -> None:
-        self._settings = settings
         self._timeout_s = timeout_s
-        self._producer: KafkaProducer | None = None
+        self._producer = IdempotentProducer(
+            settings, linger_ms=5, delivery_timeout_ms=int(timeout_s * 1000)
+        )
 
     def open(self) -> None:
         """Connect to Kafka."""
-        if self._producer is not None:
-            return
         try:
-            self._producer = KafkaProducer(
-                **self._settings.client_options(),
-                acks="all",
-                enable_idempotence=True,
-                linger_ms=5,
-                retries=2**31 - 1,
-                delivery_timeout_ms=int(self._timeout_s * 1000),
-            )
-        except KafkaError as exc:
+            self._producer.open()
+        except PublishError as exc:
             raise ConsumerError(f"cannot open the dead-letter producer: {exc}") from exc
 
     def close(self) -> None:
         """Flush and disconnect."""
-        if self._producer is not None:
-            self._producer.close(timeout=self._timeout_s)
-            self._producer = None
+        self._producer.close(timeout_s=self._timeout_s)
 
     def write(self, letters: Sequence[DeadLetter]) -> None:
         """Send every letter to its dead-letter topic; return once all are acknowledged."""
         if not letters:
             return
-        if self._producer is None:
-            self.open()
-        producer = self._producer
-        assert producer is not None
-        futures: list[tuple[DeadLetter, Any]] = []
+        self.open()
+        messages = [
+            OutgoingMessage(
+                dlq_topic(letter.topic),
+                letter.key,
+                letter.raw,
+                f"dead letter for {letter.topic}/{letter.partition}@{letter.offset}",
+                dlq_headers(letter),
+            )
+            for letter in letters
+        ]
         try:
-            for letter in letters:
-                future = producer.send(
-                    dlq_topic(letter.topic),
-                    key=letter.key,
-                    value=letter.raw,
-                    headers=dlq_headers(letter),
-                )
-                futures.append((letter, future))
-            producer.flush(timeout=self._timeout_s)
-        except KafkaError as exc:
-            # A missing dead-letter topic (topic auto-creation is off) ends up here.
+            self._producer.send_all(messages, timeout_s=self._timeout_s)
+        except PublishError as exc:
             raise ConsumerError(f"dead letters could not be sent: {exc}") from exc
-        for letter, future in futures:
-            try:
-                future.get(timeout=self._timeout_s)
-            except KafkaError as exc:
-                raise ConsumerError(
-                    f"dead letter for {letter.topic}/{letter.partition}@{letter.offset} "
-                    f"was not acknowledged: {exc}"
-                ) from exc
+        for letter in letters:
             log.warning(
                 "dead-lettered",
                 extra={

@@ -18,12 +18,13 @@ from kafka.consumer.subscription_state import ConsumerRebalanceListener
 from kafka.errors import CommitFailedError, KafkaError
 from kafka.structs import OffsetAndMetadata, TopicPartition
 
-from consumers.runtime.backoff import backoff_delay
 from consumers.runtime.decode import DecodeFailure, decode_message
 from consumers.runtime.dlq import DeadLetter, DeadLetterWriter
 from consumers.runtime.errors import ConsumerError, HandlerContractError, RetryableError
 from consumers.runtime.metrics import ConsumerMetrics
+from consumers.runtime.offsets import consumer_lag, plan_commit
 from consumers.runtime.records import ConsumedRecord, Outcome
+from consumers.runtime.retry import RetryPolicy, settle
 from consumers.runtime.settings import ConsumerSettings
 from schemas.base import Contract
 from schemas.topics import TopicSpec
@@ -92,7 +93,12 @@ class ConsumerRuntime(Generic[RecordT]):
         self.metrics = metrics if metrics is not None else ConsumerMetrics()
         self._stop = threading.Event()
         self._consumer: KafkaConsumer | None = None
-        self._dlq = DeadLetterWriter(settings.kafka, timeout_s=settings.dlq_timeout_s)
+        self._dlq = DeadLetterWriter(settings.kafka, timeout_s=settings.dlq_timeout_seconds)
+        self._retry_policy = RetryPolicy(
+            settings.retry_initial_backoff_seconds,
+            settings.retry_max_backoff_seconds,
+            settings.retry_max_attempts,
+        )
         self._last_activity = time.monotonic()
         self._joined = False
         self._closing = False
@@ -242,7 +248,7 @@ class ConsumerRuntime(Generic[RecordT]):
 
     def _check_join_deadline(self, until_idle: float) -> None:
         waited = time.monotonic() - self._last_activity
-        limit = until_idle + self._settings.join_timeout_s
+        limit = until_idle + self._settings.join_timeout_seconds
         if waited > limit:
             raise ConsumerError(
                 f"{self.stage}: no partition assignment from group {self._settings.group_id!r} "
@@ -293,17 +299,7 @@ class ConsumerRuntime(Generic[RecordT]):
                 timestamp_ms=message.timestamp,
             )
             if isinstance(decoded, DecodeFailure):
-                batch.letters.append(
-                    DeadLetter(
-                        decoded.topic,
-                        decoded.partition,
-                        decoded.offset,
-                        decoded.key,
-                        decoded.raw,
-                        stage,
-                        decoded.error,
-                    )
-                )
+                batch.letters.append(DeadLetter.undecodable(decoded, stage))
                 self.metrics.dead_lettered.labels(stage, message.topic, "invalid").inc()
             else:
                 batch.valid.append(cast(ConsumedRecord[RecordT], decoded))
@@ -344,17 +340,7 @@ class ConsumerRuntime(Generic[RecordT]):
             if outcome.is_done:
                 done[record.topic] = done.get(record.topic, 0) + 1
             else:
-                letters.append(
-                    DeadLetter(
-                        record.topic,
-                        record.partition,
-                        record.offset,
-                        record.key.encode("utf-8") if record.key is not None else None,
-                        record.raw,
-                        stage,
-                        outcome.error or "rejected by the handler",
-                    )
-                )
+                letters.append(DeadLetter.rejected(record, stage, outcome.error))
                 self.metrics.dead_lettered.labels(stage, record.topic, "rejected").inc()
         self._dlq.write(letters)
         self._commit(batch.messages)
@@ -386,7 +372,7 @@ class ConsumerRuntime(Generic[RecordT]):
 
         ``first_error`` is the push-back of a call already made (in the background).
         """
-        settings = self._settings
+        policy = self._retry_policy
         results: dict[int, Outcome] = {}
         pending = list(range(len(valid)))
         attempt = 0
@@ -409,15 +395,11 @@ class ConsumerRuntime(Generic[RecordT]):
                             results[i] = outcome
                         pending = []
                         continue
-                for position, outcome in error.settled.items():
-                    results[pending[position]] = outcome
-                pending = [i for pos, i in enumerate(pending) if pos not in error.settled]
+                pending = settle(pending, error.settled, results)
                 if not pending:
                     break
                 attempt += 1
-                if settings.retry_max_attempts is not None and attempt > (
-                    settings.retry_max_attempts
-                ):
+                if policy.gives_up(attempt):
                     raise ConsumerError(
                         f"{self.stage}: giving up after {attempt - 1} retries: {error}"
                     ) from error
@@ -425,11 +407,7 @@ class ConsumerRuntime(Generic[RecordT]):
                 if not paused:
                     self._pause_all()
                     paused = True
-                delay = backoff_delay(
-                    attempt,
-                    initial=settings.retry_initial_backoff_s,
-                    maximum=settings.retry_max_backoff_s,
-                )
+                delay = policy.delay(attempt)
                 log.warning(
                     "sink busy, retrying",
                     extra={
@@ -478,18 +456,13 @@ class ConsumerRuntime(Generic[RecordT]):
 
     def _commit(self, messages: Sequence[Any]) -> None:
         consumer = self._require_consumer()
-        offsets: dict[TopicPartition, OffsetAndMetadata] = {}
-        for message in messages:
-            tp = TopicPartition(message.topic, message.partition)
-            next_offset = message.offset + 1
-            if tp not in offsets or offsets[tp].offset < next_offset:
-                offsets[tp] = OffsetAndMetadata(next_offset, "", -1)
-        # A partition that moved to another member during the batch is left to its new owner,
-        # which replays it from the last commit (the effects are idempotent).
-        owned = consumer.assignment()
-        moved = [tp for tp in offsets if tp not in owned]
-        for tp in moved:
-            del offsets[tp]
+        owned = {(tp.topic, tp.partition) for tp in consumer.assignment()}
+        plan = plan_commit(((m.topic, m.partition, m.offset) for m in messages), owned)
+        offsets = {
+            TopicPartition(topic, partition): OffsetAndMetadata(offset, "", -1)
+            for (topic, partition), offset in plan.offsets.items()
+        }
+        moved = [TopicPartition(topic, partition) for topic, partition in plan.moved]
         if moved:
             log.warning(
                 "partitions moved during the batch; not committing them",
@@ -532,7 +505,7 @@ class ConsumerRuntime(Generic[RecordT]):
 
     def _refresh_lag(self) -> None:
         now = time.monotonic()
-        if now - self._last_lag_refresh < self._settings.lag_refresh_s:
+        if now - self._last_lag_refresh < self._settings.lag_refresh_seconds:
             return
         self._last_lag_refresh = now
         consumer = self._require_consumer()
@@ -547,7 +520,7 @@ class ConsumerRuntime(Generic[RecordT]):
             if position is None:
                 continue
             self.metrics.lag.labels(self.stage, tp.topic, str(tp.partition)).set(
-                max(0, highwater - position)
+                consumer_lag(highwater, position)
             )
 
     def assignment(self) -> set[TopicPartition]:

@@ -2,18 +2,26 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from collections.abc import Mapping
+from typing import ClassVar, Literal
 
 from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import SettingsConfigDict
 
-from newswire.settings import KafkaSettings
+from newswire.settings import KafkaSettings, RenamedSettings
 
 
-class ConsumerSettings(BaseSettings):
+class ConsumerSettings(RenamedSettings):
     """Consumer-group, batching, retry and metrics settings (subclass to set ``env_prefix``)."""
 
     model_config = SettingsConfigDict(env_prefix="NEWSWIRE_CONSUMER_", extra="ignore")
+    RENAMED: ClassVar[Mapping[str, str]] = {
+        "retry_initial_backoff_seconds": "retry_initial_backoff_s",
+        "retry_max_backoff_seconds": "retry_max_backoff_s",
+        "join_timeout_seconds": "join_timeout_s",
+        "dlq_timeout_seconds": "dlq_timeout_s",
+        "lag_refresh_seconds": "lag_refresh_s",
+    }
 
     group_id: str = "newswire-consumer"
     auto_offset_reset: Literal["earliest", "latest"] = "earliest"
@@ -39,20 +47,20 @@ class ConsumerSettings(BaseSettings):
             "`crc32c` package is installed; turning it off trades that check for CPU."
         ),
     )
-    retry_initial_backoff_s: float = Field(default=0.5, gt=0)
-    retry_max_backoff_s: float = Field(default=30.0, gt=0)
+    retry_initial_backoff_seconds: float = Field(default=0.5, gt=0)
+    retry_max_backoff_seconds: float = Field(default=30.0, gt=0)
     retry_max_attempts: int | None = Field(
         default=None,
         ge=1,
         description="Give up (exit non-zero, nothing committed) after this many.",
     )
-    join_timeout_s: float = Field(
+    join_timeout_seconds: float = Field(
         default=120.0,
         gt=0,
         description="With until_idle: give up when no assignment came within this (plus idle).",
     )
-    dlq_timeout_s: float = Field(default=60.0, gt=0)
+    dlq_timeout_seconds: float = Field(default=60.0, gt=0)
     metrics_port: int | None = Field(default=None, ge=0, le=65535)
     metrics_addr: str = "127.0.0.1"
-    lag_refresh_s: float = Field(default=5.0, ge=0)
+    lag_refresh_seconds: float = Field(default=5.0, ge=0)
     kafka: KafkaSettings = Field(default_factory=KafkaSettings)

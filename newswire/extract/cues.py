@@ -14,6 +14,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from newswire.errors import NewswireError
+from newswire.validation import first_error
 
 CUES_RESOURCE = "data/cues.yaml"
 
@@ -170,9 +171,7 @@ def parse_cues(text: str, source: str) -> CueFile:
     try:
         return CueFile.model_validate(data)
     except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(part) for part in first["loc"])
-        raise CueError(f"{source}: {where}: {first['msg']}") from exc
+        raise CueError(f"{source}: {first_error(exc)}") from exc
 
 
 @functools.cache

@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from newswire.errors import NewswireError
+from newswire.validation import first_error
 from schemas.events import EventType, Modality
 
 if TYPE_CHECKING:
@@ -237,9 +238,7 @@ def parse_model(data: Any, source: str) -> DecisionModel:
     try:
         parsed = _ModelFile.model_validate(data)
     except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(p) for p in first["loc"])
-        raise DecisionModelError(f"{source}: {where}: {first['msg']}") from exc
+        raise DecisionModelError(f"{source}: {first_error(exc)}") from exc
     if parsed.features_version != FEATURES_VERSION:
         raise DecisionModelError(
             f"{source}: trained on features v{parsed.features_version}, this code computes "

@@ -31,6 +31,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from newswire.errors import NewswireError
 from newswire.extract.extractor import ArticleInput, EventExtractor
 from newswire.extract.gazetteer import Gazetteer
+from newswire.validation import first_error
 from schemas.base import stable_id
 from schemas.events import Event, EventType, Modality
 
@@ -125,12 +126,6 @@ def corpus_root() -> Traversable:
     return resources.files("newswire.extract").joinpath("corpus")
 
 
-def _one_line(exc: ValidationError) -> str:
-    first = exc.errors()[0]
-    where = ".".join(str(p) for p in first["loc"])
-    return f"{where}: {first['msg']}"
-
-
 def _read_yaml(path: Traversable, name: str) -> Any:
     try:
         return yaml.safe_load(path.read_text(encoding="utf-8"))
@@ -158,7 +153,7 @@ def load_split_files(split: str, files: Iterable[Traversable]) -> list[Article]:
         try:
             parsed = _CorpusFile.model_validate(_read_yaml(path, name))
         except ValidationError as exc:
-            raise CorpusError(f"{name}: {_one_line(exc)}") from exc
+            raise CorpusError(f"{name}: {first_error(exc)}") from exc
         for index, row in enumerate(parsed.articles):
             where = f"{name}: articles.{index} ({row.id})"
             gold = tuple(
@@ -177,7 +172,7 @@ def _seed_articles(seeds_dir: Path) -> list[Article]:
     try:
         parsed = _SeedsFile.model_validate(_read_yaml(labels, "corpus/seeds.yaml"))
     except ValidationError as exc:
-        raise CorpusError(f"corpus/seeds.yaml: {_one_line(exc)}") from exc
+        raise CorpusError(f"corpus/seeds.yaml: {first_error(exc)}") from exc
     articles: list[Article] = []
     for row in parsed.passages:
         path = seeds_dir / row.seed

@@ -32,6 +32,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from newswire.errors import NewswireError
+from newswire.validation import first_error
 from schemas.events import ActorKind, ActorRef
 
 DEFAULT_GAZETTEER_PATH = Path(__file__).resolve().parent / "data" / "gazetteer" / "index.yaml"
@@ -255,16 +256,6 @@ class Gazetteer:
                     yield form, entry
 
 
-def _format_location(loc: tuple[int | str, ...]) -> str:
-    parts: list[str] = []
-    for item in loc:
-        if isinstance(item, int):
-            parts.append(f"[{item}]")
-        else:
-            parts.append(f".{item}" if parts else item)
-    return "".join(parts)
-
-
 def _collisions(
     entries: tuple[GazetteerEntry, ...], source: str, ambiguous: tuple[str, ...]
 ) -> dict[str, tuple[str, ...]]:
@@ -296,8 +287,7 @@ def _collisions(
 
 
 def _validation_error(source: str, exc: ValidationError) -> GazetteerError:
-    first = exc.errors()[0]
-    return GazetteerError(f"{source}: {_format_location(tuple(first['loc']))}: {first['msg']}")
+    return GazetteerError(f"{source}: {first_error(exc, indexed=True)}")
 
 
 def _entries(

@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from newswire.errors import NewswireError
 from newswire.extract.extractor import ArticleInput
 from newswire.extract.merge import ArticleFacts
+from newswire.validation import first_error
 from schemas.articles import NormalizedArticle
 from schemas.events import Event
 
@@ -80,16 +81,12 @@ def parse_input_line(line: str, line_number: int) -> InputArticle:
         try:
             article = NormalizedArticle.model_validate_json(line)
         except ValidationError as exc:
-            first = exc.errors()[0]
-            where = ".".join(str(p) for p in first["loc"])
-            raise InputLineError(f"not a NormalizedArticle: {where}: {first['msg']}") from exc
+            raise InputLineError(f"not a NormalizedArticle: {first_error(exc)}") from exc
         return InputArticle(line_number, ArticleInput.from_article(article), article.id)
     try:
         plain = PlainArticleLine.model_validate(data)
     except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(p) for p in first["loc"])
-        raise InputLineError(f"{where}: {first['msg']}") from exc
+        raise InputLineError(first_error(exc)) from exc
     article_id = article_id_for(plain.id)
     item = ArticleInput(
         ArticleFacts(article_id=article_id, title=plain.title, url=plain.url),

@@ -21,6 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from newswire.errors import NewswireError
 from newswire.extract.cues import load_cues
+from newswire.validation import first_error
 from schemas.events import EventType
 
 DEFAULT_LEXICON_PATH = Path(__file__).resolve().parent / "data" / "triggers.yaml"
@@ -91,19 +92,12 @@ class TriggerLexicon:
         return re.compile(rf"\b(?:{alternation})", re.IGNORECASE)
 
 
-def _format_location(loc: tuple[int | str, ...]) -> str:
-    return ".".join(str(part) for part in loc)
-
-
 def parse_lexicon(data: Any, source: str) -> TriggerLexicon:
     """Validate parsed YAML data; errors name the file and the field."""
     try:
         parsed = _LexiconFile.model_validate(data)
     except ValidationError as exc:
-        first = exc.errors()[0]
-        raise LexiconError(
-            f"{source}: {_format_location(tuple(first['loc']))}: {first['msg']}"
-        ) from exc
+        raise LexiconError(f"{source}: {first_error(exc, indexed=True)}") from exc
     types: list[TypeLexicon] = []
     for event_type, row in parsed.types.items():
         for index, lemma_row in enumerate(row.lemmas):

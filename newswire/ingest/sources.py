@@ -16,6 +16,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from newswire.errors import NewswireError
+from newswire.resources import resource_path
 from schemas.articles import SourceId
 from schemas.documents import SourceKind
 
@@ -317,3 +318,8 @@ def load_catalogue(path: Path | str) -> SourceCatalogue:
     except yaml.YAMLError as exc:
         raise CatalogueError(f"{catalogue_path}: not valid YAML: {exc}") from exc
     return parse_catalogue(raw, catalogue_path)
+
+
+def default_catalogue_path() -> Path:
+    """The packaged public-news catalogue: the DAG's catalogue when none is configured."""
+    return resource_path("newswire.ingest", "catalogues", "public-news.yaml")

@@ -43,7 +43,9 @@ def search_command(
         options: dict[str, Any] = dict(settings.es.client_options())
         es = open_client(options)
         try:
-            result = search_events(es, settings.events_alias, body, timeout_s=settings.timeout_s)
+            result = search_events(
+                es, settings.events_alias, body, timeout_s=settings.timeout_seconds
+            )
         finally:
             es.close()
     except NewswireError as exc:

@@ -16,6 +16,8 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from newswire.bootstrap import bootstrap as bootstrap_catalogues
+from newswire.fsutil import write_text_atomically
+from newswire.resources import resource_path
 from newswire.settings import ElasticsearchSettings, KafkaSettings, StackSettings
 from newswire.stack import elasticsearch as es
 from newswire.stack import kafka
@@ -33,9 +35,8 @@ from newswire.stack.processes import (
 
 log = logging.getLogger(__name__)
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
-POM = REPO_ROOT / "infra" / "pom.xml"
-KAFKA_LOG4J = REPO_ROOT / "infra" / "kafka" / "log4j2.properties"
+POM = resource_path("newswire.stack", "resources", "pom.xml")
+KAFKA_LOG4J = resource_path("newswire.stack", "resources", "kafka-log4j2.properties")
 STATE_FILE = "stack.json"
 ENV_FILE = "stack.env"
 
@@ -168,9 +169,7 @@ class StackManager:
             raise StackError(f"the stack state {self.state_path} is unreadable: {exc}") from exc
 
     def _save_state(self, state: StackState) -> None:
-        tmp = self.state_path.with_suffix(".tmp")
-        tmp.write_text(state.model_dump_json(indent=2))
-        tmp.replace(self.state_path)
+        write_text_atomically(self.state_path, state.model_dump_json(indent=2))
 
     @contextmanager
     def _locked(self) -> Iterator[None]:

@@ -1,1 +1,1 @@
-"""Kafka transport: producing contract records and reading them back."""
+"""Kafka transport: the one idempotent producer, topic administration, ``newswire publish``."""

@@ -8,14 +8,15 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable, Sequence
-from types import TracebackType
-from typing import Any, Self
+from dataclasses import dataclass
+from typing import Any
 
 from kafka import KafkaAdminClient, KafkaProducer
 from kafka.admin import NewTopic
 from kafka.errors import KafkaError, TopicAlreadyExistsError
 
 from newswire.errors import NewswireError
+from newswire.lifecycle import Resource
 from newswire.settings import KafkaSettings
 from schemas.base import Contract
 from schemas.topics import TOPICS, TopicSpec
@@ -36,55 +37,115 @@ def encode(record: Contract) -> bytes:
     return record.model_dump_json().encode("utf-8")
 
 
-class RecordPublisher:
-    """Produces contract records with the idempotent producer (``acks=all``).
+@dataclass(frozen=True, slots=True)
+class OutgoingMessage:
+    """One message to produce; ``label`` names it in errors (a record id, a source offset)."""
+
+    topic: str
+    key: bytes | None
+    value: bytes
+    label: str
+    headers: list[tuple[str, bytes]] | None = None
+
+
+class IdempotentProducer(Resource):
+    """The one wrapper of ``KafkaProducer``: idempotent, ``acks=all``, sends that wait for acks.
+
+    Every producer of newswire (contract records, dead letters) goes through this class, so they
+    share one durability setting. Use as a context manager or call :meth:`open`/:meth:`close`.
+    """
+
+    def __init__(
+        self,
+        settings: KafkaSettings,
+        *,
+        linger_ms: int = 5,
+        delivery_timeout_ms: int = 120_000,
+        compression_type: str | None = None,
+    ) -> None:
+        self._settings = settings
+        self._options: dict[str, Any] = {
+            "linger_ms": linger_ms,
+            "delivery_timeout_ms": delivery_timeout_ms,
+        }
+        if compression_type is not None:
+            self._options["compression_type"] = compression_type
+        self._producer: KafkaProducer | None = None
+
+    def open(self) -> None:
+        """Connect to the cluster (a no-op when connected)."""
+        if self._producer is not None:
+            return
+        try:
+            self._producer = KafkaProducer(
+                **self._settings.client_options(),
+                acks="all",
+                enable_idempotence=True,
+                max_in_flight_requests_per_connection=5,
+                retries=2**31 - 1,
+                **self._options,
+            )
+        except KafkaError as exc:
+            raise PublishError(
+                f"cannot connect to Kafka at {self._settings.bootstrap_servers}: {exc}"
+            ) from exc
+
+    def close(self, timeout_s: float = 30.0) -> None:
+        """Flush and disconnect."""
+        if self._producer is not None:
+            self._producer.flush(timeout=timeout_s)
+            self._producer.close(timeout=timeout_s)
+            self._producer = None
+
+    def send_all(self, messages: Iterable[OutgoingMessage], *, timeout_s: float) -> int:
+        """Send every message and wait until each is acknowledged; returns how many.
+
+        Raises :class:`PublishError` naming what failed (a flush, or the first unacknowledged
+        message by its label).
+        """
+        self.open()
+        producer = self._producer
+        assert producer is not None
+        futures: list[tuple[OutgoingMessage, Any]] = []
+        try:
+            for message in messages:
+                future = producer.send(
+                    message.topic, key=message.key, value=message.value, headers=message.headers
+                )
+                futures.append((message, future))
+            producer.flush(timeout=timeout_s)
+        except KafkaError as exc:
+            # A missing topic (auto-creation is off) ends up here too.
+            raise PublishError(f"messages not flushed within {timeout_s}s: {exc}") from exc
+        for message, future in futures:
+            try:
+                future.get(timeout=timeout_s)
+            except KafkaError as exc:
+                raise PublishError(
+                    f"{message.topic}: {message.label} was not acknowledged: {exc}"
+                ) from exc
+        return len(futures)
+
+
+class RecordPublisher(Resource):
+    """Produces contract records keyed by their document id with :class:`IdempotentProducer`.
 
     Use as a context manager; :meth:`publish` blocks until every record is acknowledged, so a
     caller that returns normally knows its records are durable in Kafka.
     """
 
     def __init__(self, settings: KafkaSettings | None = None, *, linger_ms: int = 5) -> None:
-        self._settings = settings or KafkaSettings()
-        self._linger_ms = linger_ms
-        self._producer: KafkaProducer | None = None
+        self._producer = IdempotentProducer(
+            settings or KafkaSettings(), linger_ms=linger_ms, compression_type="gzip"
+        )
 
     def open(self) -> None:
         """Connect to the cluster."""
-        if self._producer is None:
-            try:
-                self._producer = KafkaProducer(
-                    **self._settings.client_options(),
-                    acks="all",
-                    enable_idempotence=True,
-                    linger_ms=self._linger_ms,
-                    max_in_flight_requests_per_connection=5,
-                    retries=2**31 - 1,
-                    delivery_timeout_ms=120_000,
-                    compression_type="gzip",
-                )
-            except KafkaError as exc:
-                raise PublishError(
-                    f"cannot connect to Kafka at {self._settings.bootstrap_servers}: {exc}"
-                ) from exc
+        self._producer.open()
 
     def close(self) -> None:
         """Flush and disconnect."""
-        if self._producer is not None:
-            self._producer.flush(timeout=30)
-            self._producer.close(timeout=30)
-            self._producer = None
-
-    def __enter__(self) -> Self:
-        self.open()
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
+        self._producer.close()
 
     def publish(
         self, spec: TopicSpec, records: Iterable[Contract], *, timeout_s: float = 60.0
@@ -94,34 +155,20 @@ class RecordPublisher:
         Returns how many records were sent. Raises :class:`PublishError` naming the first
         record that failed.
         """
-        if self._producer is None:
-            self.open()
-        producer = self._producer
-        assert producer is not None
-        futures: list[tuple[str, Any]] = []
+        messages: list[OutgoingMessage] = []
         for record in records:
             if not isinstance(record, spec.model):
                 raise PublishError(
                     f"{spec.name} carries {spec.model.__name__}, not {type(record).__name__}"
                 )
             key = spec.key_of(record)
-            futures.append(
-                (key, producer.send(spec.name, key=key.encode("utf-8"), value=encode(record)))
+            messages.append(
+                OutgoingMessage(spec.name, key.encode("utf-8"), encode(record), f"record {key}")
             )
         try:
-            producer.flush(timeout=timeout_s)
-        except KafkaError as exc:
-            raise PublishError(
-                f"{spec.name}: records not flushed within {timeout_s}s: {exc}"
-            ) from exc
-        for key, future in futures:
-            try:
-                future.get(timeout=timeout_s)
-            except KafkaError as exc:
-                raise PublishError(
-                    f"{spec.name}: record {key} was not acknowledged: {exc}"
-                ) from exc
-        return len(futures)
+            return self._producer.send_all(messages, timeout_s=timeout_s)
+        except PublishError as exc:
+            raise PublishError(f"{spec.name}: {exc}") from exc.__cause__
 
 
 def ensure_topics(

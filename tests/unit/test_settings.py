@@ -48,3 +48,22 @@ def test_stack_home_follows_the_environment(
     monkeypatch.setenv("NEWSWIRE_STACK_ELASTICSEARCH_HEAP_MB", "4096")
     with pytest.raises(ValueError, match="less than or equal to 1024"):
         StackSettings()
+
+
+def test_renamed_duration_fields_still_read_their_old_environment_names(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from consumers.indexer.settings import IndexerSettings
+    from newswire.search.settings import SearchSettings
+
+    monkeypatch.setenv("NEWSWIRE_INDEXER_BULK_TIMEOUT_S", "12.5")
+    monkeypatch.setenv("NEWSWIRE_INDEXER_RETRY_MAX_BACKOFF_S", "7")
+    monkeypatch.setenv("NEWSWIRE_SEARCH_TIMEOUT_S", "3")
+    monkeypatch.setenv("NEWSWIRE_ES_REQUEST_TIMEOUT", "11")
+    indexer = IndexerSettings(_env_file=None)  # type: ignore[call-arg]
+    assert (indexer.bulk_timeout_seconds, indexer.retry_max_backoff_seconds) == (12.5, 7.0)
+    assert SearchSettings(_env_file=None).timeout_seconds == 3.0  # type: ignore[call-arg]
+    assert ElasticsearchSettings(_env_file=None).request_timeout_seconds == 11.0  # type: ignore[call-arg]
+    # The new name wins over the old one.
+    monkeypatch.setenv("NEWSWIRE_INDEXER_BULK_TIMEOUT_SECONDS", "20")
+    assert IndexerSettings(_env_file=None).bulk_timeout_seconds == 20.0  # type: ignore[call-arg]

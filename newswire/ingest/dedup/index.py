@@ -25,13 +25,12 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
-from types import TracebackType
-from typing import Self
 
 from datasketch import MinHash, MinHashLSH
 
 from newswire.errors import NewswireError
 from newswire.ingest.normalize.fingerprint import MINHASH_SCHEME, minhash_from_signature
+from newswire.lifecycle import Resource
 from schemas.articles import NormalizedArticle
 
 log = logging.getLogger(__name__)
@@ -147,7 +146,7 @@ def _unpack_record(blob: bytes) -> NormalizedArticle:
     return NormalizedArticle.model_validate_json(zlib.decompress(blob))
 
 
-class SeenIndex:
+class SeenIndex(Resource):
     """The persistent index of accepted articles (use as a context manager).
 
     ``threshold`` is the Jaccard similarity above which two texts are near duplicates;
@@ -208,18 +207,6 @@ class SeenIndex:
             self._conn.close()
             self._conn = None
         self._lsh = None
-
-    def __enter__(self) -> Self:
-        self.open()
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
 
     @contextmanager
     def _transaction(self) -> Iterator[sqlite3.Cursor]:

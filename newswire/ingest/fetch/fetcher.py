@@ -17,7 +17,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from pathlib import Path
-from types import TracebackType
 from typing import TYPE_CHECKING, NoReturn
 from urllib.parse import urljoin, urlsplit, urlunsplit
 
@@ -61,6 +60,8 @@ from newswire.ingest.fetch.robots import (
 )
 from newswire.ingest.fetch.settings import FetchSettings
 from newswire.ingest.fetch.state import FetchState, StateMark, Validators
+from newswire.lifecycle import Resource
+from newswire.retry import backoff_delay
 
 if TYPE_CHECKING:
     from newswire.ingest.sources import Source
@@ -170,7 +171,7 @@ def _host(url: str) -> str:
     return (urlsplit(url).hostname or "").lower()
 
 
-class Fetcher:
+class Fetcher(Resource):
     """Fetches URLs for the readers; create it, then :meth:`open` it (or use ``with``).
 
     State (validators, robots cache, rate-limit slots) lives under ``state_dir / "fetch"``.
@@ -225,18 +226,6 @@ class Fetcher:
         for client in clients:
             client.close()
         self.state.close()
-
-    def __enter__(self) -> Fetcher:
-        self.open()
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
 
     def _client(self, allow_private_network: bool) -> httpx.Client:
         with self._lock:
@@ -455,8 +444,12 @@ class Fetcher:
             # The limiter makes every task and process wait, not just this one.
             self.limiter.defer(_host(retry.error.url), self._clock() + retry.retry_after)
             return 0.0
-        ceiling = min(settings.backoff_max_seconds, settings.backoff_base_seconds * 2.0**attempt)
-        return ceiling / 2 + self._jitter() * ceiling / 2
+        return backoff_delay(
+            attempt + 1,
+            initial=settings.backoff_base_seconds,
+            maximum=settings.backoff_max_seconds,
+            jitter=self._jitter,
+        )
 
     def _follow(
         self,

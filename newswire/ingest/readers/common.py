@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import hashlib
-import os
 import re
-import tempfile
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from newswire.fsutil import write_bytes_atomically
 from newswire.ingest.fetch.charset import header_charset, media_type
 from newswire.ingest.fetch.errors import FetchError, SourceReadError
 from newswire.ingest.fetch.fetcher import PAGE_ACCEPT, Fetcher, FetchResult
@@ -68,17 +67,9 @@ def bodies_dir(state_dir: Path, source_id: str) -> Path:
 
 
 def _write_atomically(path: Path, body: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
     if path.exists():
         return  # content-addressed: the same name always holds the same bytes
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
-    try:
-        with os.fdopen(fd, "wb") as sink:
-            sink.write(body)
-        Path(tmp).replace(path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_bytes_atomically(path, body)
 
 
 def store_body(

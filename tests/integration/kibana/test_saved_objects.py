@@ -1,4 +1,4 @@
-"""The Kibana saved objects of ``infra/kibana``: well formed, and their searches find the events.
+"""The Kibana saved objects of ``newswire/stack/resources/kibana``: well formed, and their searches find the events.
 
 The structural checks need no server. The saved searches' Lucene queries and filters are run as
 ``query_string`` queries plus the filters' query DSL against fixture events indexed in the real
@@ -8,17 +8,17 @@ Elasticsearch, and must return exactly the expected events.
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any
 
 import pytest
 from elasticsearch import Elasticsearch
 
+from newswire.resources import resource_path
 from schemas.base import stable_id
 from schemas.events import Event
 from schemas.indices import ARTICLE_PROPERTIES, EVENT_PROPERTIES, IndexSpec
 
-KIBANA_DIR = Path(__file__).resolve().parents[3] / "infra" / "kibana"
+KIBANA_DIR = resource_path("newswire.stack", "resources", "kibana")
 
 # Saved search title -> the fixture events (tests/fixtures/events, by name) it must find.
 EXPECTED_HITS = {

@@ -39,6 +39,7 @@ from .conftest import (
 pytestmark = pytest.mark.integration
 
 REPO = Path(__file__).resolve().parents[4]
+KILLED_AFTER_SEND = Path(__file__).resolve().parent / "alerter_killed_after_send.py"
 
 
 def publish(settings: AlerterSettings, events: list[Event]) -> None:
@@ -198,14 +199,12 @@ def _run_alerter_process(
         "NEWSWIRE_ALERTER_DEVELOPMENTS_INDEX": settings.developments_index,
         "NEWSWIRE_ALERTER_OUTBOX_INDEX": settings.outbox_index,
         "NEWSWIRE_ALERTER_POLL_TIMEOUT_MS": "200",
-        "NEWSWIRE_ALERTER_FAULT_KILL_AFTER_SEND": "true" if kill_after_send else "false",
         "NEWSWIRE_TEST_WEBHOOK_SECRET": WEBHOOK_SECRET,
     }
     return subprocess.run(
         [
             sys.executable,
-            "-m",
-            "consumers.alerter.service",
+            *([str(KILLED_AFTER_SEND)] if kill_after_send else ["-m", "consumers.alerter.service"]),
             "--subscriptions",
             str(subscriptions),
             "--until-idle",

@@ -30,7 +30,7 @@ from kafka import KafkaAdminClient, KafkaConsumer
 from kafka.structs import TopicPartition
 
 from consumers.indexer import IndexerSettings
-from consumers.indexer.service import run_indexer
+from consumers.indexer.service import IndexerService
 from consumers.runtime import ConsumerRuntime
 from newswire.settings import ElasticsearchSettings, KafkaSettings
 from newswire.transport.kafka import ensure_topics
@@ -252,10 +252,10 @@ def indexer_settings(
         articles_alias=f"test-{unique_suffix}-news-articles",
         events_alias=f"test-{unique_suffix}-news-events",
         poll_timeout_ms=200,
-        retry_initial_backoff_s=0.2,
-        retry_max_backoff_s=2.0,
-        bulk_timeout_s=10.0,
-        startup_timeout_s=20.0,
+        retry_initial_backoff_seconds=0.2,
+        retry_max_backoff_seconds=2.0,
+        bulk_timeout_seconds=10.0,
+        startup_timeout_seconds=20.0,
     )
     ensure_topics(kafka_settings, list(settings.topic_specs()))
     wait_for_topic_metadata(kafka_settings, settings)
@@ -413,30 +413,23 @@ class IndexerThread:
     """An indexer running in a thread of the test process (signals stay with pytest)."""
 
     def __init__(self, settings: IndexerSettings, until_idle: float | None) -> None:
-        self._box: list[ConsumerRuntime[Contract]] = []
-        self._ready = threading.Event()
+        self._service = IndexerService(settings)
         self.exit_codes: list[int] = []
         self._thread = threading.Thread(
             target=lambda: self.exit_codes.append(
-                run_indexer(
-                    settings,
-                    until_idle,
-                    install_signal_handlers=False,
-                    runtime_ready=self._ready,
-                    runtime_box=self._box,
-                )
+                self._service.run(until_idle, install_signal_handlers=False)
             ),
             daemon=True,
         )
 
     def start(self) -> IndexerThread:
         self._thread.start()
-        assert self._ready.wait(30), "the indexer did not start"
+        assert self._service.ready.wait(30), "the indexer did not start"
         return self
 
     @property
     def runtime(self) -> ConsumerRuntime[Contract]:
-        return self._box[0]
+        return self._service.runtime
 
     def stop(self) -> None:
         self.runtime.stop()
@@ -455,7 +448,9 @@ class IndexerThread:
 
 def pointed_at(settings: IndexerSettings, url: str) -> IndexerSettings:
     """The indexer settings writing to the Elasticsearch at ``url`` (a proxy, a test's node)."""
-    return settings.model_copy(update={"es": ElasticsearchSettings(url=url, request_timeout=10.0)})
+    return settings.model_copy(
+        update={"es": ElasticsearchSettings(url=url, request_timeout_seconds=10.0)}
+    )
 
 
 class IndexerKit:

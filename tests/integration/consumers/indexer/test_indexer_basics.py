@@ -13,7 +13,7 @@ from kafka import KafkaConsumer, KafkaProducer
 from kafka.structs import OffsetAndMetadata, TopicPartition
 
 from consumers.indexer import IndexerSettings
-from consumers.indexer.service import run_indexer
+from consumers.indexer.service import IndexerService
 from consumers.runtime import (
     HEADER_ERROR,
     HEADER_OFFSET,
@@ -32,11 +32,9 @@ pytestmark = pytest.mark.integration
 
 
 def run_until_idle(settings: IndexerSettings, idle: float = 2.0) -> ConsumerRuntime[Contract]:
-    box: list[ConsumerRuntime[Contract]] = []
-    assert (
-        run_indexer(settings, until_idle=idle, install_signal_handlers=False, runtime_box=box) == 0
-    )
-    return box[0]
+    service = IndexerService(settings)
+    assert service.run(until_idle=idle, install_signal_handlers=False) == 0
+    return service.runtime
 
 
 def test_articles_and_events_land_in_monthly_indices_behind_the_aliases(
@@ -209,22 +207,13 @@ def test_a_group_reset_to_earliest_and_rerun_adds_no_document(
 def test_sigterm_like_stop_leaves_the_indexer_cleanly(
     indexer_settings: IndexerSettings, fixture_events: list[Event]
 ) -> None:
-    box: list[ConsumerRuntime[Contract]] = []
-    ready = threading.Event()
+    service = IndexerService(indexer_settings)
     result: list[int] = []
     worker = threading.Thread(
-        target=lambda: result.append(
-            run_indexer(
-                indexer_settings,
-                None,
-                install_signal_handlers=False,
-                runtime_ready=ready,
-                runtime_box=box,
-            )
-        )
+        target=lambda: result.append(service.run(None, install_signal_handlers=False))
     )
     worker.start()
-    assert ready.wait(30)
-    box[0].stop()
+    assert service.ready.wait(30)
+    service.stop()
     worker.join(30)
     assert result == [0]

@@ -12,7 +12,8 @@ from kafka.structs import TopicPartition
 from typer.testing import CliRunner
 
 from consumers.indexer import IndexerSettings
-from newswire.transport.replay import publish_command, publish_file
+from newswire.transport.commands import publish_command
+from newswire.transport.publish import publish_file
 from schemas.events import Event
 from schemas.topics import TOPICS
 

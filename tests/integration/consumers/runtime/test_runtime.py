@@ -79,9 +79,9 @@ def settings_for(kafka: KafkaSettings, group: str, pipeline: bool) -> ConsumerSe
         group_id=group,
         pipeline=pipeline,
         poll_timeout_ms=200,
-        retry_initial_backoff_s=0.05,
-        retry_max_backoff_s=0.2,
-        lag_refresh_s=0.0,
+        retry_initial_backoff_seconds=0.05,
+        retry_max_backoff_seconds=0.2,
+        lag_refresh_seconds=0.0,
     )
 
 

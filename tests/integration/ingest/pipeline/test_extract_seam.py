@@ -9,11 +9,11 @@ from typing import Protocol
 
 import pytest
 
+from newswire.fsutil import write_lines_atomically
 from newswire.ingest.pipeline import (
     extract_and_publish_events,
     normalize_source,
     read_articles,
-    write_jsonl_atomically,
 )
 from newswire.ingest.settings import IngestSettings
 from newswire.settings import KafkaSettings
@@ -41,7 +41,7 @@ def test_events_of_accepted_articles_are_published_keyed_by_event_id(
     settings = IngestSettings(state_dir=tmp_path / "state")
     source_id = f"seam-{unique_suffix}"
     fetched = tmp_path / f"{source_id}.jsonl"
-    write_jsonl_atomically(
+    write_lines_atomically(
         fetched,
         [
             FetchedDocument(

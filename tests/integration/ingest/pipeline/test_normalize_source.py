@@ -11,13 +11,13 @@ from pathlib import Path
 
 import pytest
 
+from newswire.fsutil import write_lines_atomically
 from newswire.ingest.pipeline import (
     RunFiles,
     normalize_source,
     prune_runs,
     read_articles,
     write_articles,
-    write_jsonl_atomically,
 )
 from newswire.ingest.settings import IngestSettings
 from schemas.base import stable_id
@@ -51,7 +51,7 @@ def test_near_duplicate_and_url_variant_pairs_collapse_into_one_article(
 ) -> None:
     settings = _settings(tmp_path)
     fetched = tmp_path / "test-news.jsonl"
-    write_jsonl_atomically(
+    write_lines_atomically(
         fetched,
         [
             _document(PAGES / "wire-grain-deal.html", WIRE_URL),
@@ -78,7 +78,7 @@ def test_changed_text_at_the_same_url_is_published_as_a_new_version(tmp_path: Pa
     page.write_bytes((PAGES / "harbor-bridge.html").read_bytes())
     url = "https://www.coastal-ledger.example/news/2024/05/14/harbor-bridge-reopens"
     fetched = tmp_path / "test-news.jsonl"
-    write_jsonl_atomically(fetched, [_document(page, url)])
+    write_lines_atomically(fetched, [_document(page, url)])
     first = normalize_source(fetched, run_id="r1", settings=settings)
     write_articles([first.path], tmp_path / "first.jsonl", settings=settings)
 
@@ -89,7 +89,7 @@ def test_changed_text_at_the_same_url_is_published_as_a_new_version(tmp_path: Pa
         ),
         encoding="utf-8",
     )
-    write_jsonl_atomically(fetched, [_document(page, url)])
+    write_lines_atomically(fetched, [_document(page, url)])
     second = normalize_source(fetched, run_id="r2", settings=settings)
     [updated] = list(read_articles([second.path]))
     assert updated.id == stable_id(url)
@@ -106,7 +106,7 @@ def test_each_bad_document_is_logged_and_the_run_goes_on(
     empty = tmp_path / "empty.html"
     empty.write_text("<html><body><nav><a href='/'>Home</a></nav></body></html>", encoding="utf-8")
     fetched = tmp_path / "test-news.jsonl"
-    write_jsonl_atomically(
+    write_lines_atomically(
         fetched,
         [
             _document(binary, "https://bad.example/binary"),
@@ -128,7 +128,7 @@ def test_feed_hints_and_file_drops_share_the_task(tmp_path: Path, seeds_dir: Pat
     settings = _settings(tmp_path)
     seed = sorted(seeds_dir.iterdir())[0]
     fetched = RunFiles(settings.state_dir, "r1").fetched("drop")
-    write_jsonl_atomically(
+    write_lines_atomically(
         fetched,
         [
             _document(

@@ -10,7 +10,8 @@ from typing import Protocol
 
 import pytest
 
-from newswire.ingest.pipeline import normalize_source, publish_articles, write_jsonl_atomically
+from newswire.fsutil import write_lines_atomically
+from newswire.ingest.pipeline import normalize_source, publish_articles
 from newswire.ingest.settings import IngestSettings
 from newswire.settings import KafkaSettings
 from schemas.articles import NormalizedArticle
@@ -38,7 +39,7 @@ def _write_fetched(path: Path, source_id: str, files: list[Path]) -> None:
         ).model_dump_json()
         for file in files
     ]
-    write_jsonl_atomically(path, documents)
+    write_lines_atomically(path, documents)
 
 
 def test_seed_articles_reach_kafka_once_keyed_by_id(

@@ -14,6 +14,7 @@ from consumers.alerter.subscriptions import (
     parse_catalogue,
     resolve_subscription,
 )
+from newswire.extract.gazetteer import GazetteerEntry
 from schemas.events import ActorKind, ActorRef
 from schemas.notifications import NotificationKind
 
@@ -86,13 +87,17 @@ def test_keywords_countries_and_confidence(make_event) -> None:
 def test_a_gazetteer_country_term_covers_people_of_that_country() -> None:
     term = term_from_gazetteer_entry(
         "France",
-        {
-            "qid": "Q142",
-            "name": "France",
-            "aliases": ["French Republic"],
-            "kind": "country",
-            "country": "FR",
-        },
+        GazetteerEntry(
+            id="Q142",
+            name="France",
+            kind=ActorKind.COUNTRY,
+            role=None,
+            country="FR",
+            western=True,
+            aliases=("French Republic",),
+            titles=(),
+            demonyms=(),
+        ),
     )
     assert term.actor_id == "Q142"
     macron = ActorRef(id="Q3052772", name="Emmanuel Macron", country="FR")

@@ -9,13 +9,8 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-from newswire.transport.replay import (
-    InvalidLine,
-    ReplayError,
-    parse_lines,
-    publish_command,
-    resolve_topic,
-)
+from newswire.transport.commands import publish_command
+from newswire.transport.publish import InvalidLine, PublishFileError, parse_lines, resolve_topic
 from schemas.articles import NormalizedArticle
 from schemas.events import Event
 from schemas.topics import ARTICLES, EVENTS
@@ -63,7 +58,7 @@ def test_an_event_line_is_not_a_valid_article() -> None:
 
 
 def test_unknown_topics_are_refused_naming_the_known_ones() -> None:
-    with pytest.raises(ReplayError, match=r"news\.articles\.v1, news\.events\.v1"):
+    with pytest.raises(PublishFileError, match=r"news\.articles\.v1, news\.events\.v1"):
         resolve_topic("news.unknown.v1")
 
 

@@ -40,7 +40,7 @@ def first_event_line() -> bytes:
 
 def test_backoff_grows_exponentially_within_jitter_and_is_capped() -> None:
     rng = random.Random(7)
-    delays = [backoff_delay(n, initial=1.0, maximum=8.0, rng=rng) for n in range(1, 8)]
+    delays = [backoff_delay(n, initial=1.0, maximum=8.0, jitter=rng.random) for n in range(1, 8)]
     ceilings = [1.0, 2.0, 4.0, 8.0, 8.0, 8.0, 8.0]
     for delay, ceiling in zip(delays, ceilings, strict=True):
         assert ceiling / 2 <= delay <= ceiling
@@ -48,7 +48,9 @@ def test_backoff_grows_exponentially_within_jitter_and_is_capped() -> None:
 
 def test_backoff_jitter_spreads_retries_of_the_same_attempt() -> None:
     rng = random.Random(1)
-    draws = {round(backoff_delay(3, initial=1.0, maximum=60.0, rng=rng), 6) for _ in range(20)}
+    draws = {
+        round(backoff_delay(3, initial=1.0, maximum=60.0, jitter=rng.random), 6) for _ in range(20)
+    }
     assert len(draws) > 10
 
 

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from newswire_testing import webserver as web
 
 from newswire.ingest.fetch import Fetcher, FetchSettings
-
-web = sys.modules["newswire_tests_webserver"]  # loaded by ../conftest.py
 
 
 class SleepRecorder:

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import itertools
-import sys
 from datetime import UTC, datetime
 from email.utils import format_datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
+from newswire_testing import webserver as web
 
 from newswire.ingest.fetch import (
     BinaryBodyError,
@@ -29,8 +29,6 @@ from newswire.ingest.fetch import (
     parse_retry_after,
 )
 from newswire.ingest.fetch.netguard import is_public_address
-
-web = sys.modules["newswire_tests_webserver"]
 
 
 def local(server: Any, path: str) -> str:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 import ssl
-import sys
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -17,10 +16,10 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
+from newswire_testing import webserver as web
 
 from newswire.ingest.fetch import FetchConnectionError, Fetcher, FetchSettings
 
-web = sys.modules["newswire_tests_webserver"]
 HOST = "secure.example"
 
 

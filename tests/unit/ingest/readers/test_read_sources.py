@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import hashlib
 import shutil
-import sys
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
+from newswire_testing import webserver as web
 
 from newswire.ingest.fetch import (
     BinaryBodyError,
@@ -26,7 +26,6 @@ from newswire.ingest.sources import Source
 from schemas.articles import PublishedAtSource
 from schemas.documents import FetchedDocument, SourceKind
 
-web = sys.modules["newswire_tests_webserver"]
 WEB_DIR = Path(__file__).resolve().parents[3] / "fixtures" / "ingest" / "web"
 
 

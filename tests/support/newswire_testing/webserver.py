@@ -21,7 +21,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import httpcore
 
-WEB_DIR = Path(__file__).resolve().parents[3] / "fixtures" / "ingest" / "web"
+WEB_DIR = Path(__file__).resolve().parents[2] / "fixtures" / "ingest" / "web"
 LAST_MODIFIED = "Wed, 20 Mar 2024 10:00:00 GMT"
 HUGE_BYTES = 50 * 1024 * 1024
 HANG_UP = 0  # a Reply status meaning: close the connection without answering

@@ -1,4 +1,4 @@
-"""``newswire publish --topic TOPIC FILE.jsonl``: validate a JSONL file and produce its records.
+"""Publishing a JSONL file of contract records (``newswire publish``): validate, then produce.
 
 Each non-blank line must be one record of the topic's contract (``newswire extract`` output for
 ``news.events.v1``; ``newswire normalize`` / ``ingest --output`` output for
@@ -14,19 +14,19 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TextIO
 
-import typer
 from pydantic import ValidationError
 
 from newswire.errors import NewswireError
 from newswire.settings import KafkaSettings
 from newswire.transport.kafka import RecordPublisher
+from newswire.validation import describe_errors
 from schemas.base import Contract
 from schemas.topics import TOPICS, TopicSpec
 
 _CHUNK = 1000
 
 
-class ReplayError(NewswireError):
+class PublishFileError(NewswireError):
     """The file cannot be published (unknown topic, unreadable file)."""
 
 
@@ -46,15 +46,6 @@ class PublishReport:
     invalid: list[InvalidLine] = field(default_factory=list)
 
 
-def _describe(exc: ValidationError) -> str:
-    parts = []
-    for item in exc.errors()[:3]:
-        where = ".".join(str(p) for p in item["loc"]) or "<line>"
-        parts.append(f"{where}: {item['msg']}")
-    more = exc.error_count() - len(parts)
-    return "; ".join(parts) + (f" (+{more} more)" if more > 0 else "")
-
-
 def parse_line(spec: TopicSpec, line: str) -> Contract:
     """Validate one JSON line against the topic's contract (strict, from JSON)."""
     return spec.model.model_validate_json(line)
@@ -70,16 +61,16 @@ def parse_lines(
         try:
             yield number, parse_line(spec, line)
         except ValidationError as exc:
-            yield number, InvalidLine(number, _describe(exc))
+            yield number, InvalidLine(number, describe_errors(exc, limit=3, root="<line>"))
 
 
 def resolve_topic(name: str) -> TopicSpec:
-    """The catalogue entry of a topic name, or a :class:`ReplayError` naming the known ones."""
+    """The catalogue entry of a topic name, or a :class:`PublishFileError` naming the known ones."""
     try:
         return TOPICS[name]
     except KeyError:
         known = ", ".join(sorted(TOPICS))
-        raise ReplayError(f"unknown topic {name!r}; known topics: {known}") from None
+        raise PublishFileError(f"unknown topic {name!r}; known topics: {known}") from None
 
 
 def publish_file(
@@ -117,7 +108,7 @@ def publish_file(
             publisher = publisher or _open(settings)
             report.published += publisher.publish(spec, pending)
     except (OSError, UnicodeDecodeError) as exc:
-        raise ReplayError(f"cannot read {path}: {exc}") from exc
+        raise PublishFileError(f"cannot read {path}: {exc}") from exc
     finally:
         if publisher is not None:
             publisher.close()
@@ -128,24 +119,3 @@ def _open(settings: KafkaSettings | None) -> RecordPublisher:
     publisher = RecordPublisher(settings or KafkaSettings())
     publisher.open()
     return publisher
-
-
-def publish_command(
-    topic: str = typer.Option(
-        ..., "--topic", help="A topic of the catalogue, e.g. news.events.v1."
-    ),
-    file: Path = typer.Argument(..., help="A JSONL file: one contract record per line."),
-) -> None:
-    """Validate each line of FILE against TOPIC's contract and produce the valid ones."""
-    try:
-        spec = resolve_topic(topic)
-        report = publish_file(spec, file)
-    except NewswireError as exc:
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(code=2 if isinstance(exc, ReplayError) else 1) from exc
-    typer.echo(
-        f"published {report.published} record(s) to {spec.name}; "
-        f"{len(report.invalid)} invalid line(s) not sent"
-    )
-    if report.invalid:
-        raise typer.Exit(code=1)

@@ -1,0 +1,62 @@
+"""Atomic file writes: a temporary file in the target's folder, then a rename."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import BinaryIO, TextIO, cast
+
+
+@contextmanager
+def _replacing(path: Path, binary: bool) -> Iterator[TextIO | BinaryIO]:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temp_name = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    temp = Path(temp_name)
+    try:
+        os.fchmod(handle, 0o644)  # what a plain write would give, not mkstemp's 0600
+        if binary:
+            with os.fdopen(handle, "wb") as raw:
+                yield cast(BinaryIO, raw)
+        else:
+            with os.fdopen(handle, "w", encoding="utf-8") as text:
+                yield text
+        temp.replace(path)
+    except BaseException:
+        temp.unlink(missing_ok=True)
+        raise
+
+
+@contextmanager
+def atomic_writer(path: Path) -> Iterator[TextIO]:
+    """A UTF-8 text handle whose content replaces ``path`` when the block ends without an error.
+
+    Readers see the old file or the whole new one, never a part; on an error the temporary file
+    is removed and ``path`` is left as it was. Missing parent folders are created.
+    """
+    with _replacing(path, binary=False) as sink:
+        yield cast(TextIO, sink)
+
+
+def write_bytes_atomically(path: Path, data: bytes) -> None:
+    """Replace ``path`` with ``data`` atomically."""
+    with _replacing(path, binary=True) as sink:
+        cast(BinaryIO, sink).write(data)
+
+
+def write_text_atomically(path: Path, text: str) -> None:
+    """Replace ``path`` with ``text`` (UTF-8) atomically."""
+    with atomic_writer(path) as sink:
+        sink.write(text)
+
+
+def write_lines_atomically(path: Path, lines: Iterable[str]) -> int:
+    """Replace ``path`` with ``lines`` (one per line) atomically; returns how many."""
+    count = 0
+    with atomic_writer(path) as sink:
+        for line in lines:
+            sink.write(line.rstrip("\n") + "\n")
+            count += 1
+    return count
