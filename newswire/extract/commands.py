@@ -94,7 +94,7 @@ def extract_command(
 
 def eval_command(
     split: str = typer.Option(
-        "test",
+        "tune",
         "--split",
         help="Which part of the corpus to score: tune, test, all, or seeds (the shared samples).",
     ),

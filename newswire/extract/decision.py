@@ -159,7 +159,11 @@ def _sigmoid(value: float) -> float:
 
 @dataclass(frozen=True, slots=True)
 class Decision:
-    """The model's reading of one sentence for one event type."""
+    """The model's reading of one sentence for one event type.
+
+    ``accepted`` says whether a rule mention of this type stands; a type the rules did not
+    read is added only at :meth:`DecisionModel.add_threshold`.
+    """
 
     event_type: EventType
     probability: float
@@ -195,8 +199,7 @@ class DecisionModel:
         for event_type, score in zip(self._order, scores, strict=True):
             row = self._types[event_type]
             probability = _sigmoid(score)
-            threshold = min(row.threshold, row.add_threshold)
-            decisions.append(Decision(event_type, probability, probability >= threshold))
+            decisions.append(Decision(event_type, probability, probability >= row.threshold))
         return decisions
 
     def add_threshold(self, event_type: EventType) -> float:
@@ -244,8 +247,11 @@ def parse_model(data: Any, source: str) -> DecisionModel:
             f"{source}: trained on features v{parsed.features_version}, this code computes "
             f"v{FEATURES_VERSION}: run `make train`"
         )
-    if len(parsed.modality.classes) != len(parsed.modality.bias):
-        raise DecisionModelError(f"{source}: modality classes and biases differ in length")
+    width = len(parsed.modality.classes)
+    if len(parsed.modality.bias) != width or any(
+        len(w) != width for w in parsed.modality.weights.values()
+    ):
+        raise DecisionModelError(f"{source}: modality weights and classes differ in length")
     return DecisionModel(parsed, source)
 
 
@@ -262,6 +268,8 @@ def load_decision_model(path: str = "") -> DecisionModel:
         data = json.loads(location.read_text(encoding="utf-8"))
     except FileNotFoundError as exc:
         raise DecisionModelError(f"{location}: no decision model (run `make train`)") from exc
+    except (OSError, UnicodeDecodeError) as exc:
+        raise DecisionModelError(f"{location}: cannot read: {exc}") from exc
     except json.JSONDecodeError as exc:
         raise DecisionModelError(f"{location}: not valid JSON: {exc}") from exc
     return parse_model(data, str(location))

@@ -422,7 +422,7 @@ def score_article(
         pred_keys = [keys.predicted(p) for p in pred]
         pairs: dict[int, int] = {}
         by_span: set[int] = set()
-        # Evidence overlap first, then shared participants; predictions in text order.
+        # Evidence overlap first, then shared participants; predictions in the extractor's order.
         for pi, p in enumerate(pred):
             for gi, g in enumerate(gold):
                 if gi not in pairs and _overlaps(g.span, p):
@@ -430,8 +430,10 @@ def score_article(
                     by_span.add(gi)
                     break
         used = set(pairs.values())
-        for pi, _p in enumerate(pred):
-            if pi in used:
+        for pi, p in enumerate(pred):
+            # A prediction on a gold event's evidence that another prediction took is a second
+            # prediction for that event: a false alarm, not a match for some other event.
+            if pi in used or any(_overlaps(g.span, p) for g in gold):
                 continue
             for gi in range(len(gold)):
                 if gi not in pairs and shares_participants(gold_keys[gi], pred_keys[pi]):

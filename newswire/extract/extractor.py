@@ -313,7 +313,9 @@ class EventExtractor:
                     extractor_version=version,
                     extracted_at=extracted_at,
                     country_entry=self._countries.get,
-                    min_confidence=self.settings.min_confidence,
+                    # The decision stage's thresholds already decided; the floor is for rules.
+                    min_confidence=self.settings.min_confidence if self._decider is None else 0.0,
+                    published=item.published,
                 ),
             )
 
@@ -341,7 +343,7 @@ class EventExtractor:
                 )
             )
         for event_type, decision in decisions.items():
-            if event_type in ruled or not decision.accepted:
+            if event_type in ruled:
                 continue
             if decision.probability < self._decider.add_threshold(event_type):
                 continue

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 
 from newswire.extract.dates import ResolvedDate
 from newswire.extract.gazetteer import GazetteerEntry
@@ -209,6 +209,7 @@ def build_events(
     extracted_at: datetime,
     country_entry: Callable[[str], GazetteerEntry | None],
     min_confidence: float = 0.0,
+    published: date | None = None,
 ) -> list[Event]:
     """One :class:`Event` per cluster, with a deterministic, collision-free id."""
     events: list[Event] = []
@@ -216,7 +217,8 @@ def build_events(
     for cluster in clusters:
         first = cluster.first
         clearest = cluster.clearest
-        published = facts.published_at.date() if facts.published_at else None
+        if published is None and facts.published_at is not None:
+            published = facts.published_at.date()
         day = cluster.date.value if cluster.date is not None else published
         actors = most_specific_actors(first.event_type, cluster.actors(), country_entry)
         texts = {

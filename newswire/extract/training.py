@@ -153,7 +153,11 @@ def _fit_binary(x: Any, y: Sequence[int]) -> Any:
     # Balanced class weights: positives are rare among candidates, and without them the
     # out-of-fold probabilities stay too low for any threshold to recover recall.
     model = LogisticRegression(
-        C=REGULARISATION, max_iter=2000, solver="liblinear", class_weight="balanced"
+        C=REGULARISATION,
+        max_iter=2000,
+        solver="liblinear",
+        class_weight="balanced",
+        random_state=0,
     )
     model.fit(x, y)
     return model
@@ -242,7 +246,7 @@ def _train_modality(samples: Sequence[Sample]) -> dict[str, Any]:
     x = _matrix(rows, vocabulary)
     classes = [m.value for m in Modality]
     present = sorted(set(labels), key=classes.index)
-    model = LogisticRegression(C=1.0, max_iter=3000)
+    model = LogisticRegression(C=1.0, max_iter=3000, random_state=0)
     model.fit(x, labels)
     order = [list(model.classes_).index(c) for c in present]
     weights: dict[str, list[float]] = {}

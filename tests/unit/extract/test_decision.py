@@ -120,3 +120,19 @@ def test_training_is_reproducible() -> None:
     second = json.dumps(train(articles, folds=3), sort_keys=True)
     assert first == second
     assert json.loads(first)["trained_on"]["articles"] == 12
+
+
+def test_modality_weights_of_the_wrong_width_are_refused() -> None:
+    bad = _minimal_model()
+    bad["modality"]["weights"] = {"w:call": [0.1]}
+    with pytest.raises(DecisionModelError, match="differ in length"):
+        parse_model(bad, "m.json")
+
+
+def test_a_rule_mention_stands_at_its_threshold_and_an_added_type_needs_the_stricter_one() -> None:
+    data = _minimal_model()
+    data["types"]["LEADER_CONTACT"]["weights"] = {"w:talk": 1.0}
+    model = parse_model(data, "m.json")
+    (decision,) = model.decide(["bias", "w:talk"])
+    assert decision.accepted
+    assert decision.probability < model.add_threshold(EventType.LEADER_CONTACT)

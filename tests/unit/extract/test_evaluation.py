@@ -106,3 +106,14 @@ def test_a_type_mismatch_is_a_miss_and_a_false_alarm_and_negatives_are_counted()
     assert data["per_type"]["DIPLOMATIC_PROTEST"]["false_alarms"] == 2
     assert (data["hard_negatives"], data["hard_negatives_with_events"]) == (1, 1)
     assert any("missed LEADER_CONTACT" in line for line in report.errors)
+
+
+def test_a_second_prediction_on_a_taken_span_is_a_false_alarm_not_another_match() -> None:
+    report = EvalReport(split="t", extractor_version="v")
+    twice = [
+        _event(EventType.LEADER_CONTACT, 0, 60, ["Macron", "Putin"], Modality.ASSERTED),
+        _event(EventType.LEADER_CONTACT, 0, 60, ["Macron", "Putin"], Modality.ASSERTED),
+    ]
+    score_article(report, _article((CONTACT, BACKGROUND)), twice, ParticipantKeys(None))
+    score = report.per_type[EventType.LEADER_CONTACT]
+    assert (score.tp, score.fp, score.fn) == (1, 1, 1)
