@@ -35,7 +35,7 @@ class BootstrapError(NewswireError):
 class KibanaSettings(BaseSettings):
     """How to reach Kibana (env prefix ``NEWSWIRE_KIBANA_``)."""
 
-    model_config = SettingsConfigDict(env_prefix="NEWSWIRE_KIBANA_", extra="ignore")
+    model_config = SettingsConfigDict(env_prefix="NEWSWIRE_KIBANA_", extra="ignore", frozen=True)
 
     url: str | None = None
     username: str | None = None

@@ -113,7 +113,7 @@ class _ReadsStackEnv(RenamedSettings):
 class KafkaSettings(_ReadsStackEnv):
     """How to reach Kafka (env prefix ``NEWSWIRE_KAFKA_``)."""
 
-    model_config = SettingsConfigDict(env_prefix="NEWSWIRE_KAFKA_", extra="ignore")
+    model_config = SettingsConfigDict(env_prefix="NEWSWIRE_KAFKA_", extra="ignore", frozen=True)
 
     bootstrap_servers: str = "127.0.0.1:9092"
     client_id: str = "newswire"
@@ -142,7 +142,7 @@ class KafkaSettings(_ReadsStackEnv):
 class ElasticsearchSettings(_ReadsStackEnv):
     """How to reach Elasticsearch (env prefix ``NEWSWIRE_ES_``)."""
 
-    model_config = SettingsConfigDict(env_prefix="NEWSWIRE_ES_", extra="ignore")
+    model_config = SettingsConfigDict(env_prefix="NEWSWIRE_ES_", extra="ignore", frozen=True)
 
     url: str = "http://127.0.0.1:9200"
     username: str | None = None
@@ -175,7 +175,7 @@ class StackSettings(BaseSettings):
     """
 
     model_config = SettingsConfigDict(
-        env_prefix="NEWSWIRE_STACK_", extra="ignore", populate_by_name=True
+        env_prefix="NEWSWIRE_STACK_", extra="ignore", populate_by_name=True, frozen=True
     )
 
     home: Path = Field(default_factory=default_stack_home)

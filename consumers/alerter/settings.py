@@ -23,7 +23,7 @@ DEFAULT_SUBSCRIPTIONS_FILE = resource_path("consumers.alerter", "subscriptions.y
 class AlerterSettings(ConsumerSettings):
     """How the alerter runs (env prefix ``NEWSWIRE_ALERTER_``); consumer settings included."""
 
-    model_config = SettingsConfigDict(env_prefix="NEWSWIRE_ALERTER_", extra="ignore")
+    model_config = SettingsConfigDict(env_prefix="NEWSWIRE_ALERTER_", extra="ignore", frozen=True)
 
     group_id: str = "newswire-alerter"
     subscriptions_file: Path = DEFAULT_SUBSCRIPTIONS_FILE

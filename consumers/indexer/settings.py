@@ -23,7 +23,7 @@ class IndexerSettings(ConsumerSettings):
     ``NEWSWIRE_KAFKA_`` (``newswire.settings``).
     """
 
-    model_config = SettingsConfigDict(env_prefix="NEWSWIRE_INDEXER_", extra="ignore")
+    model_config = SettingsConfigDict(env_prefix="NEWSWIRE_INDEXER_", extra="ignore", frozen=True)
 
     RENAMED: ClassVar[Mapping[str, str]] = {
         **ConsumerSettings.RENAMED,

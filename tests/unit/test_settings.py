@@ -67,3 +67,31 @@ def test_renamed_duration_fields_still_read_their_old_environment_names(
     # The new name wins over the old one.
     monkeypatch.setenv("NEWSWIRE_INDEXER_BULK_TIMEOUT_SECONDS", "20")
     assert IndexerSettings(_env_file=None).bulk_timeout_seconds == 20.0  # type: ignore[call-arg]
+
+
+def test_every_settings_object_is_frozen() -> None:
+    import pydantic
+
+    from consumers.alerter.settings import AlerterSettings
+    from consumers.indexer.settings import IndexerSettings
+    from consumers.runtime.settings import ConsumerSettings
+    from newswire.extract.settings import ExtractSettings
+    from newswire.ingest.settings import IngestSettings
+    from newswire.search.settings import SearchSettings
+    from newswire.settings import ElasticsearchSettings, KafkaSettings, StackSettings
+
+    for cls in (
+        AlerterSettings,
+        IndexerSettings,
+        ConsumerSettings,
+        ExtractSettings,
+        IngestSettings,
+        SearchSettings,
+        ElasticsearchSettings,
+        KafkaSettings,
+        StackSettings,
+    ):
+        instance = cls()
+        field = next(iter(cls.model_fields))
+        with pytest.raises(pydantic.ValidationError, match="frozen"):
+            setattr(instance, field, getattr(instance, field))
