@@ -8,13 +8,12 @@ a stable ``newswire:`` id made from its kind and name, so the same name always g
 from __future__ import annotations
 
 import re
-import unicodedata
 from typing import Any
 
-from newswire.extract.gazetteer import Gazetteer, GazetteerEntry
+from newswire.extract.components import ACTOR_SPANS
+from newswire.extract.gazetteer import Gazetteer, GazetteerEntry, strip_accents
 from schemas.events import ActorKind
 
-ACTOR_SPANS = "nw_actors"
 MAX_ACTORS = 4
 
 _ENTITY_KINDS = {
@@ -52,7 +51,7 @@ _POSSESSIVE = re.compile(r"['’]s?$")
 
 def slug(text: str) -> str:
     """A lowercase ASCII slug of ``text`` ("Jean-Noël Barrot" -> "jean-noel-barrot")."""
-    folded = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
+    folded = strip_accents(text).encode("ascii", "ignore").decode("ascii")
     return _NON_ALNUM.sub("-", folded.lower()).strip("-")
 
 

@@ -15,7 +15,6 @@ and a second prediction for it is a false alarm. Modality accuracy is over match
 from __future__ import annotations
 
 import datetime as dt
-import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -30,7 +29,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from newswire.errors import NewswireError
 from newswire.extract.extractor import ArticleInput, EventExtractor
-from newswire.extract.gazetteer import Gazetteer
+from newswire.extract.gazetteer import Gazetteer, normalize_name
 from newswire.validation import first_error
 from schemas.base import stable_id
 from schemas.events import Event, EventType, Modality
@@ -213,14 +212,9 @@ def load_corpus(split: Split | str, seeds_dir: Path | None = None) -> list[Artic
     return articles
 
 
-def _fold(text: str) -> str:
-    decomposed = unicodedata.normalize("NFKD", text)
-    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
-
-
 def surname(name: str) -> str:
     """The last word of a name, case- and accent-folded ("Emmanuel Macron" -> "macron")."""
-    words = _fold(name).replace("'s", "").replace(".", "").split()
+    words = normalize_name(name).replace("'s", "").replace(".", "").split()
     return words[-1] if words else ""
 
 
@@ -265,10 +259,13 @@ def shares_participants(gold: Sequence[frozenset[str]], predicted: frozenset[str
     return shared >= min(2, len(gold))
 
 
+def spans_overlap(span: tuple[int, int] | None, start: int, end: int) -> bool:
+    """Whether a gold evidence span (None when unlabelled) overlaps ``[start, end)``."""
+    return span is not None and span[0] < end and start < span[1]
+
+
 def _overlaps(span: tuple[int, int] | None, event: Event) -> bool:
-    if span is None:
-        return False
-    return span[0] < event.evidence_end and event.evidence_start < span[1]
+    return spans_overlap(span, event.evidence_start, event.evidence_end)
 
 
 @dataclass

@@ -43,6 +43,7 @@ from newswire.extract.evaluation import (
     load_corpus,
     score_article,
     shares_participants,
+    spans_overlap,
 )
 from newswire.extract.extractor import EventExtractor
 from newswire.extract.settings import ExtractSettings
@@ -78,7 +79,7 @@ def build_samples(extractor: EventExtractor, articles: Sequence[Article]) -> lis
                 positive: set[EventType] = set()
                 modality: dict[EventType, Modality] = {}
                 for gold in article.events:
-                    if gold.span is not None and gold.span[0] < end and start < gold.span[1]:
+                    if spans_overlap(gold.span, start, end):
                         positive.add(gold.type)
                         modality.setdefault(gold.type, gold.modality)
                 ignored: set[EventType] = set()
@@ -109,10 +110,11 @@ def build_samples(extractor: EventExtractor, articles: Sequence[Article]) -> lis
     return samples
 
 
-def _vocabulary(samples: Sequence[Sample]) -> dict[str, int]:
+def _vocabulary(rows: Sequence[Sequence[str]]) -> dict[str, int]:
+    """Column of each feature seen in at least ``MIN_FEATURE_COUNT`` rows, in sorted order."""
     counts: dict[str, int] = {}
-    for sample in samples:
-        for feature in set(sample.features):
+    for row in rows:
+        for feature in set(row):
             counts[feature] = counts.get(feature, 0) + 1
     kept = sorted(f for f, n in counts.items() if n >= MIN_FEATURE_COUNT)
     return {f: i for i, f in enumerate(kept)}
@@ -167,7 +169,7 @@ def train(articles: Sequence[Article], folds: int = 5) -> dict[str, Any]:
     """Fit the decision model on ``articles`` and return its JSON-ready data."""
     extractor = EventExtractor(ExtractSettings(decide=False)).open()
     samples = build_samples(extractor, articles)
-    vocabulary = _vocabulary(samples)
+    vocabulary = _vocabulary([s.features for s in samples])
     names = sorted(vocabulary, key=vocabulary.__getitem__)
     types: dict[str, Any] = {}
     for event_type in EventType:
@@ -237,12 +239,8 @@ def _train_modality(samples: Sequence[Sample]) -> dict[str, Any]:
         for event_type, modality in sorted(sample.modality.items()):
             rows.append([*sample.features, *modality_features(sample.features, event_type)])
             labels.append(modality.value)
-    counts: dict[str, int] = {}
-    for row in rows:
-        for feature in set(row):
-            counts[feature] = counts.get(feature, 0) + 1
-    names = sorted(f for f, n in counts.items() if n >= MIN_FEATURE_COUNT)
-    vocabulary = {f: i for i, f in enumerate(names)}
+    vocabulary = _vocabulary(rows)
+    names = sorted(vocabulary, key=vocabulary.__getitem__)
     x = _matrix(rows, vocabulary)
     classes = [m.value for m in Modality]
     present = sorted(set(labels), key=classes.index)
