@@ -137,6 +137,7 @@ class ModalityCues(_Section):
     unrealised: Words
     debunk_words: Words
     temporal_preps: Words
+    purpose_nouns: Words
 
     @model_validator(mode="after")
     def _particles_of_negating_verbs(self) -> ModalityCues:

@@ -130,6 +130,16 @@ class ResolvedDate:
     granularity: Granularity
     text: str
 
+    def after(self, published: date) -> bool:
+        """Whether the whole period lies after ``published`` ("next month" in a March report).
+
+        A day must be more than one day ahead: a report dated in one time zone often describes
+        the next calendar day's events in another.
+        """
+        if self.granularity is Granularity.DAY:
+            return self.value > published + timedelta(days=1)
+        return _truncate(self.value, self.granularity) > _truncate(published, self.granularity)
+
     def compatible_with(self, other: ResolvedDate) -> bool:
         """Whether both could denote the same day, at the coarser of the two granularities."""
         coarse = max(self.granularity, other.granularity, key=_GRANULARITY_ORDER.index)

@@ -11,7 +11,7 @@ import functools
 import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -340,6 +340,7 @@ class EventExtractor:
                     replace(mention, modality=modality, confidence=decision.probability),
                     candidate,
                     published,
+                    rule_modality=mention.modality,
                 )
             )
         for event_type, decision in decisions.items():
@@ -378,19 +379,24 @@ class EventExtractor:
         return placed
 
     def _place(
-        self, mention: SentenceMention, candidate: Candidate, published: date | None
+        self,
+        mention: SentenceMention,
+        candidate: Candidate,
+        published: date | None,
+        *,
+        rule_modality: Modality | None = None,
     ) -> ArticleMention:
         resolved: ResolvedDate | None = None
         modality: Modality = mention.modality
         if mention.date is not None:
             resolved = resolve_date(mention.date, published, future=mention.future)
-        if (
-            resolved is not None
-            and published is not None
-            and modality is Modality.ASSERTED
-            and resolved.value > published + timedelta(days=1)
-            and resolved.granularity is Granularity.DAY
+        ahead = resolved is not None and published is not None and resolved.after(published)
+        if ahead and (
+            modality is Modality.ASSERTED
+            or (rule_modality is Modality.PLANNED and modality is not Modality.NEGATED)
         ):
+            # An event dated after its report has not happened yet, whatever the wording ("is
+            # to station ... from next month"): a scheduled future the rules read stays planned.
             modality = Modality.PLANNED
         return ArticleMention(
             event_type=mention.event_type,

@@ -39,6 +39,7 @@ ATTRIBUTION_VERBS = _CUES.attribution_verbs
 _UNREALISED = _CUES.unrealised
 DEBUNK_WORDS = _CUES.debunk_words
 _TEMPORAL_PREPS = _CUES.temporal_preps
+_PURPOSE_NOUNS = _CUES.purpose_nouns
 _NOMINAL_LINKS = frozenset({"dobj", "pobj", "nsubj", "nsubjpass", "attr", "dative", "oprd"})
 _CLAUSE_BOUNDARIES = frozenset({"ccomp", "parataxis", "advcl", "relcl", "acl", "csubj"})
 
@@ -400,6 +401,24 @@ def _going_to(step: _Step, child: Token) -> Cue | None:
     return None
 
 
+def _be_to(step: _Step) -> Cue | None:
+    """A scheduled future without an auxiliary ("is to station", "are to meet")."""
+    token, previous = step.token, step.previous
+    if (
+        step.in_clause
+        and step.lemma == "be"
+        and previous is not None
+        and previous.dep_ == "xcomp"
+        and previous.tag_ == "VB"
+        and any(c.dep_ == "aux" and c.lower_ == "to" for c in previous.children)
+        and not any(
+            c.dep_ == "nsubj" and c.lemma_.lower() in _PURPOSE_NOUNS for c in token.children
+        )
+    ):
+        return Cue(CueFamily.FUTURE, "is to")
+    return None
+
+
 _TOKEN_DETECTORS: tuple[Callable[[_Step], Cue | None], ...] = (
     _negation,
     _conditional_clause,
@@ -412,6 +431,7 @@ _TOKEN_DETECTORS: tuple[Callable[[_Step], Cue | None], ...] = (
     _according_to_phrase,
     _attribution,
     _passive_hedge,
+    _be_to,
 )
 _CHILD_DETECTORS: tuple[Callable[[_Step, Token], Cue | None], ...] = (
     _reporting_clause,

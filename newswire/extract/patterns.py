@@ -25,7 +25,7 @@ from newswire.validation import first_error
 from schemas.events import EventType
 
 DEFAULT_LEXICON_PATH = Path(__file__).resolve().parent / "data" / "triggers.yaml"
-EXTRACTOR_RELEASE = "1"
+EXTRACTOR_RELEASE = "2"
 
 _POS = {"VERB", "NOUN", "ADJ", "PROPN", "AUX"}
 

@@ -13,7 +13,7 @@ from pydantic import ValidationError
 from newswire.extract import modality, rules
 from newswire.extract.cues import CueError, CueFile, load_cues, parse_cues
 from newswire.extract.gazetteer import load_gazetteer
-from newswire.extract.patterns import extractor_version, load_lexicon
+from newswire.extract.patterns import EXTRACTOR_RELEASE, extractor_version, load_lexicon
 
 PACKAGED = resources.files("newswire.extract").joinpath("data/cues.yaml").read_text("utf-8")
 EXTRACT_DIR = Path(modality.__file__).resolve().parent
@@ -50,7 +50,7 @@ def test_the_cue_version_is_part_of_the_extractor_version() -> None:
     lexicon, gazetteer = load_lexicon(), load_gazetteer()
     version = extractor_version(lexicon, gazetteer.version)
     assert f"+cues{load_cues().version}+" in version
-    assert version.startswith(f"1+lex{lexicon.version}+cues")
+    assert version.startswith(f"{EXTRACTOR_RELEASE}+lex{lexicon.version}+cues")
     assert extractor_version(lexicon, gazetteer.version, "99") != version
 
 

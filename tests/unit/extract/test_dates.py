@@ -4,7 +4,7 @@ from datetime import date
 
 import pytest
 
-from newswire.extract.dates import Granularity, find_date_mentions, resolve_text
+from newswire.extract.dates import Granularity, ResolvedDate, find_date_mentions, resolve_text
 
 THURSDAY = date(2022, 7, 7)
 
@@ -79,3 +79,21 @@ def test_compatible_dates_at_a_coarser_granularity() -> None:
     assert day is not None and month is not None and other is not None
     assert day.compatible_with(month)
     assert not day.compatible_with(other)
+
+
+@pytest.mark.parametrize(
+    ("value", "granularity", "after"),
+    [
+        (date(2022, 7, 8), Granularity.DAY, False),  # the next day: time zones
+        (date(2022, 7, 9), Granularity.DAY, True),
+        (date(2022, 7, 1), Granularity.MONTH, False),  # "in July", reported in July
+        (date(2022, 8, 1), Granularity.MONTH, True),  # "from next month"
+        (date(2022, 7, 11), Granularity.WEEK, True),
+        (date(2022, 1, 1), Granularity.YEAR, False),
+        (date(2023, 1, 1), Granularity.YEAR, True),
+    ],
+)
+def test_a_period_is_after_the_report_only_when_all_of_it_is(
+    value: date, granularity: Granularity, after: bool
+) -> None:
+    assert ResolvedDate(value, granularity, "x").after(THURSDAY) is after

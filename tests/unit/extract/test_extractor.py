@@ -3,6 +3,8 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from pathlib import Path
 
+import pytest
+
 from newswire.extract.extractor import ArticleInput, EventExtractor
 from schemas.articles import NormalizedArticle, TextMethod
 from schemas.base import stable_id
@@ -88,6 +90,23 @@ def test_troops_ruled_out_are_a_negated_deployment(extractor: EventExtractor) ->
     events = extractor.extract_text(ARTICLE_ID, text, published=date(2025, 1, 10))
     (deployment,) = _of_type(events, EventType.TROOP_DEPLOYMENT)
     assert deployment.modality is Modality.NEGATED
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Britain will deploy 200 instructors to Ukraine next month, the defence ministry said.",
+        "The United Kingdom is to station 200 instructors in Ukraine from next month, "
+        "officials said.",
+    ],
+)
+def test_an_announcement_for_next_month_is_planned_however_it_is_phrased(
+    extractor: EventExtractor, text: str
+) -> None:
+    events = extractor.extract_text(ARTICLE_ID, text, published=date(2025, 3, 3))
+    (deployment,) = _of_type(events, EventType.TROOP_DEPLOYMENT)
+    assert deployment.modality is Modality.PLANNED
+    assert deployment.event_date == date(2025, 4, 1)
 
 
 def test_off_topic_text_yields_nothing(extractor: EventExtractor) -> None:

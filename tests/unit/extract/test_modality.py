@@ -23,6 +23,8 @@ def _modality_of(nlp: Any, sentence: str, trigger: str) -> Modality:
         ("The Kremlin denied that Putin spoke with Trump.", "spoke", Modality.NEGATED),
         ("Macron will travel to Kyiv tomorrow.", "travel", Modality.PLANNED),
         ("The EU plans to adopt new sanctions next month.", "adopt", Modality.PLANNED),
+        ("The United Kingdom is to station instructors in Ukraine.", "station", Modality.PLANNED),
+        ("Macron and Scholz are to meet in Berlin.", "meet", Modality.PLANNED),
         (
             "If a ceasefire is reached, we will send forces to Ukraine.",
             "send",
