@@ -50,6 +50,7 @@ class SharedCues(_Section):
     speaking: Words
     evaluative: Words
     financial: Words
+    theatre_countries: Words
 
 
 class LeaderContactCues(_Section):

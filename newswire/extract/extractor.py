@@ -18,6 +18,7 @@ from typing import Any
 from newswire.errors import NewswireError
 from newswire.extract.actors import sentence_actors
 from newswire.extract.components import ACTOR_SPANS, TRIGGER_SPANS, SentenceMention
+from newswire.extract.cues import load_cues
 from newswire.extract.dates import Granularity, ResolvedDate, find_date_mentions, resolve_date
 from newswire.extract.decision import (
     DecisionModel,
@@ -64,6 +65,7 @@ def _trigger_lemma(doc: Any, event_type: EventType) -> str:
 
 
 _LAZY_PIPES = ["ner"]
+_THEATRE = load_cues().shared.theatre_countries
 _DATELINE = re.compile(r"^\s*date\s+(\d{4}-\d{2}-\d{2})\b")
 
 
@@ -278,6 +280,14 @@ class EventExtractor:
                 sentence.view = replace(sentence.view, index=rank, count=count)
         return per_article
 
+    def _names_theatre(self, doc: Any) -> bool:
+        """Whether the sentence names an actor of the conflict newswire follows."""
+        for span in doc.spans[ACTOR_SPANS]:
+            entry = self.gazetteer.get(span.kb_id_)
+            if entry is not None and (entry.country or "").lower() in _THEATRE:
+                return True
+        return False
+
     def _recognise_entities(self, doc: Any) -> None:
         if self.settings.named_entities and "ner" in self.nlp.pipe_names:
             self.nlp.get_pipe("ner")(doc)
@@ -301,8 +311,13 @@ class EventExtractor:
         version = self.version
         for item, sentences in zip(chunk, self.parsed_sentences(chunk), strict=True):
             mentions: list[ArticleMention] = []
+            in_theatre = False
             for sentence in sentences:
                 mentions.extend(self._mentions(sentence, item.published))
+                in_theatre = in_theatre or self._names_theatre(sentence.doc)
+            if not in_theatre:
+                # Strikes in another war, a summit about something else: not our events.
+                mentions = []
             clusters = merge_mentions(mentions)
             yield (
                 item,

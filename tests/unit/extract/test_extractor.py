@@ -109,6 +109,17 @@ def test_an_announcement_for_next_month_is_planned_however_it_is_phrased(
     assert deployment.event_date == date(2025, 4, 1)
 
 
+def test_strikes_in_another_war_are_not_our_events(extractor: EventExtractor) -> None:
+    other_war = (
+        "NEW DELHI, May 7 - India carried out missile strikes on nine sites in Pakistan "
+        "overnight, the Indian army said."
+    )
+    assert extractor.extract_text(ARTICLE_ID, other_war, published=date(2025, 5, 7)) == []
+    ours = "Russia carried out missile strikes on Kharkiv overnight, the Ukrainian army said."
+    events = extractor.extract_text(ARTICLE_ID, ours, published=date(2025, 5, 7))
+    assert _of_type(events, EventType.MILITARY_ACTION)
+
+
 def test_off_topic_text_yields_nothing(extractor: EventExtractor) -> None:
     text = "The bakery on Main Street sold out of bread by noon. Rain is expected tomorrow."
     assert extractor.extract_text(ARTICLE_ID, text) == []
