@@ -135,6 +135,7 @@ class ConsumerRuntime(Generic[RecordT]):
                 heartbeat_interval_ms=settings.heartbeat_interval_ms,
                 isolation_level="read_committed",
                 check_crcs=settings.check_crcs,
+                metadata_max_age_ms=settings.metadata_max_age_ms,
             )
             consumer.subscribe(topics=sorted(self._specs), listener=_Rebalance(self))
         except KafkaError as exc:
@@ -496,8 +497,16 @@ class ConsumerRuntime(Generic[RecordT]):
         )
 
     def _on_assigned(self, assigned: list[TopicPartition]) -> None:
-        self._joined = True
+        # An empty share usually means the group leader did not know our topics' partitions
+        # yet; the next metadata refresh triggers a rejoin, so idling out now would skip them.
+        self._joined = bool(assigned)
         self._last_activity = time.monotonic()
+        if not assigned:
+            log.warning(
+                "empty partition assignment, waiting for a rejoin",
+                extra={"event": "assigned_empty", "stage": self.stage},
+            )
+            return
         log.info(
             "partitions assigned",
             extra={"event": "assigned", "stage": self.stage, "partitions": _names(assigned)},

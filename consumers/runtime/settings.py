@@ -31,6 +31,15 @@ class ConsumerSettings(RenamedSettings):
     session_timeout_ms: int = Field(default=10_000, gt=0)
     heartbeat_interval_ms: int = Field(default=3_000, gt=0)
     commit_timeout_ms: int = Field(default=30_000, gt=0)
+    metadata_max_age_ms: int = Field(
+        default=5_000,
+        gt=0,
+        description=(
+            "Refresh topic metadata at least this often. A member that joined before its "
+            "topics' partitions were known gets an empty assignment and only rejoins once "
+            "fresh metadata shows them (kafka-python's default waits five minutes)."
+        ),
+    )
     close_timeout_ms: int = Field(default=10_000, gt=0)
     pipeline: bool = Field(
         default=False,

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 import time
 from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
-from kafka import KafkaConsumer, KafkaProducer
+from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer
 from kafka.structs import TopicPartition
 
 from consumers.runtime import (
@@ -25,9 +26,9 @@ from consumers.runtime import (
     decode_headers,
 )
 from newswire.settings import KafkaSettings
-from newswire.transport.kafka import RecordPublisher
+from newswire.transport.kafka import RecordPublisher, ensure_topics
 from schemas.events import Event
-from schemas.topics import TopicSpec
+from schemas.topics import EVENTS, TopicSpec
 
 pytestmark = pytest.mark.integration
 
@@ -225,3 +226,39 @@ def test_a_stop_during_a_retry_wait_abandons_the_batch_uncommitted(
     rerun = ConsumerRuntime([events_topic], handler, settings)
     assert rerun.run(until_idle=2.0) == 0
     assert sorted(handler.handled) == sorted(e.event_id for e in events)
+
+
+def test_a_member_that_joined_before_its_topic_existed_reads_it_once_it_appears(
+    kafka_settings: KafkaSettings, unique_suffix: str
+) -> None:
+    spec = dataclasses.replace(EVENTS, name=f"test.runtime.{unique_suffix}.late")
+    events = fixture_events()
+    handler = RecordingHandler()
+    settings = settings_for(kafka_settings, unique_suffix, False).model_copy(
+        update={"metadata_max_age_ms": 1_000, "join_timeout_seconds": 60.0}
+    )
+    runtime = ConsumerRuntime([spec], handler, settings)
+    result: list[int] = []
+    worker = threading.Thread(
+        target=lambda: result.append(runtime.run(until_idle=3.0, install_signal_handlers=False))
+    )
+    worker.start()
+    try:
+        # The member joins while the topic has no partitions and gets an empty share first;
+        # it must not count that as idle time (the wait outlasts until_idle).
+        time.sleep(4.5)
+        ensure_topics(kafka_settings, [spec])
+        with RecordPublisher(kafka_settings) as publisher:
+            publisher.publish(spec, events)
+        worker.join(timeout=120)
+        assert not worker.is_alive(), "the runtime never idled out"
+        assert result == [0]
+        assert sorted(handler.handled) == sorted(e.event_id for e in events)
+    finally:
+        runtime.stop()
+        worker.join(timeout=30)
+        admin = KafkaAdminClient(**kafka_settings.client_options())
+        try:
+            admin.delete_topics([spec.name, spec.dlq], timeout_ms=30_000)
+        finally:
+            admin.close()
