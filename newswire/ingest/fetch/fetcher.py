@@ -485,7 +485,9 @@ class Fetcher(Resource):
                 )
                 if not policy.is_allowed(current):
                     raise RobotsDisallowedError(current, "disallowed by robots.txt")
-            self.limiter.acquire(_host(current), rate)
+                self.limiter.acquire(_host(current), policy.rate_limit(rate))
+            else:
+                self.limiter.acquire(_host(current), rate)
             hop = self._request(current, headers, allow_private, cap)
             if hop.location is None:
                 return hop, tuple(visited[1:])

@@ -58,9 +58,11 @@ def test_a_dripping_body_ends_at_the_deadline_and_is_retried_once(
     tmp_path: Path, web_server: Any
 ) -> None:
     before = web_server.counters.get("drip", 0)
-    with _fetcher(tmp_path, DRIP_SETTINGS) as fetcher:
-        with pytest.raises(DeadlineExceededError) as caught:
-            fetcher.fetch(web_server.url("/drip"), allow_private_network=True)
+    with (
+        _fetcher(tmp_path, DRIP_SETTINGS) as fetcher,
+        pytest.raises(DeadlineExceededError) as caught,
+    ):
+        fetcher.fetch(web_server.url("/drip"), allow_private_network=True)
     assert isinstance(caught.value, FetchTimeoutError)  # a passing failure: transient
     assert caught.value.transient
     assert "deadline" in caught.value.reason
@@ -196,3 +198,16 @@ def test_workers_setting_defaults_to_eight_and_one_means_sequential() -> None:
     assert FetchSettings().workers == 8
     assert FetchPool(FetchSettings(workers=1)).sequential
     assert not FetchPool(FetchSettings()).sequential
+
+
+def test_crawl_delay_slows_the_host_rate_and_survives_the_durable_cache() -> None:
+    from newswire.ingest.fetch.robots import decode_policy, encode_policy, parse_robots
+
+    text = "User-agent: *\nCrawl-delay: 2\nDisallow: /private/\n\nUser-agent: otherbot\nCrawl-delay: 9\n"
+    policy = parse_robots(text, "newswire")
+    assert policy.crawl_delay == 2.0
+    assert policy.rate_limit(1.0) == 0.5
+    assert policy.rate_limit(0.1) == 0.1
+    assert not policy.is_allowed("/private/x") and policy.is_allowed("/news")
+    assert decode_policy(encode_policy(policy)) == policy
+    assert parse_robots("User-agent: *\nDisallow: /x\n", "newswire").rate_limit(3.0) == 3.0
