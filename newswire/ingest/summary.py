@@ -24,7 +24,7 @@ def summary_table(report: IngestReport) -> Table:
     """The per-source table of a pass, with a total row."""
     table = Table(title=f"ingest pass {report.run_id}", title_justify="left")
     for name in COLUMNS:
-        table.add_column(name, justify="left" if name == "source" else "right")
+        table.add_column(name, justify="left" if name == "source" else "right", no_wrap=True)
     table.add_column("failure reasons", overflow="fold")
     totals = [0] * (len(COLUMNS) - 1)
     for row in report.sources:
@@ -43,8 +43,9 @@ def summary_table(report: IngestReport) -> Table:
 
 
 def print_summary(report: IngestReport, stream: TextIO | None = None) -> None:
-    """Print the per-source table (plain text when ``stream`` is not a terminal)."""
-    console = Console(file=stream or sys.stderr, width=160 if stream is not None else None)
+    """Print the per-source table (plain, 160 columns wide, when ``stream`` is not a terminal)."""
+    target = stream or sys.stderr
+    console = Console(file=target, width=None if target.isatty() else 160)
     console.print(summary_table(report))
 
 
