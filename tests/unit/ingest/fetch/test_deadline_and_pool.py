@@ -211,3 +211,18 @@ def test_crawl_delay_slows_the_host_rate_and_survives_the_durable_cache() -> Non
     assert not policy.is_allowed("/private/x") and policy.is_allowed("/news")
     assert decode_policy(encode_policy(policy)) == policy
     assert parse_robots("User-agent: *\nDisallow: /x\n", "newswire").rate_limit(3.0) == 3.0
+
+
+def test_the_fetcher_spaces_requests_by_the_crawl_delay(
+    fetcher: Fetcher, web_server: Any, sleeper: Any
+) -> None:
+    def robots(context: web.RequestContext) -> web.Reply:
+        return web.Reply(200, {"Content-Type": "text/plain"}, b"User-agent: *\nCrawl-delay: 3\n")
+
+    web_server.routes["/robots.txt"] = robots
+    for page in ("grain-deal.html", "harbor-bridge.html"):
+        fetcher.fetch(
+            web_server.url(f"/articles/{page}", host="news.example"), rate_limit_per_second=100.0
+        )
+    # At 100/s the second page would wait at most 0.01 s; Crawl-delay asks for 3 s.
+    assert sleeper.calls and max(sleeper.calls) > 1.0
