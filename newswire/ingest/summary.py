@@ -24,8 +24,8 @@ def summary_table(report: IngestReport) -> Table:
     """The per-source table of a pass, with a total row."""
     table = Table(title=f"ingest pass {report.run_id}", title_justify="left")
     for name in COLUMNS:
-        table.add_column(name, justify="left" if name == "source" else "right", no_wrap=True)
-    table.add_column("failure reasons", overflow="fold")
+        table.add_column(name, justify="left" if name == "source" else "right")
+    table.add_column("failure reasons", overflow="fold", min_width=16)
     totals = [0] * (len(COLUMNS) - 1)
     for row in report.sources:
         values = [
