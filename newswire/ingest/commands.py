@@ -84,18 +84,26 @@ def ingest_command(
         None, "--state-dir", help="Ingest state (default under the user's data dir)."
     ),
 ) -> None:
-    """One ingest pass over a catalogue: fetch, normalize, de-duplicate, then publish or write."""
-    from newswire.ingest.pipeline import run_ingest_pass
+    """One ingest pass over a catalogue: fetch, normalize, de-duplicate, then publish or write.
+
+    Ends with a table per source on stderr (fetched, not modified, accepted, duplicates,
+    deferred, failed with reasons); shows a progress bar when stderr is a terminal. Items that
+    fail or are deferred do not change the exit code; it is 1 only when nothing could be done.
+    """
+    from newswire.ingest.pipeline import enabled_source_ids, run_ingest_pass
     from newswire.ingest.settings import IngestSettings
+    from newswire.ingest.summary import pass_progress, print_summary
 
     settings = IngestSettings()
     if state_dir is not None:
         settings = settings.model_copy(update={"state_dir": state_dir})
     try:
-        report = run_ingest_pass(sources, settings=settings, output=output)
+        with pass_progress(len(enabled_source_ids(sources))) as progress:
+            report = run_ingest_pass(sources, settings=settings, output=output, progress=progress)
     except NewswireError as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(code=1) from exc
     typer.echo(report.summary(), err=True)
+    print_summary(report)
     if report.failed_sources and not report.accepted and not report.fetched:
         raise typer.Exit(code=1)

@@ -4,6 +4,8 @@ from newswire.ingest.fetch.errors import (
     BinaryBodyError,
     BlockedAddressError,
     BodyTooLargeError,
+    DeadlineExceededError,
+    DeferredError,
     DocumentParseError,
     FetchConnectionError,
     FetchError,
@@ -27,6 +29,7 @@ from newswire.ingest.fetch.fetcher import (
     check_url,
     parse_retry_after,
 )
+from newswire.ingest.fetch.pool import FetchPool, PoolTask
 from newswire.ingest.fetch.settings import FetchSettings
 
 __all__ = [
@@ -36,15 +39,19 @@ __all__ = [
     "BinaryBodyError",
     "BlockedAddressError",
     "BodyTooLargeError",
+    "DeadlineExceededError",
+    "DeferredError",
     "DocumentParseError",
     "FetchConnectionError",
     "FetchError",
+    "FetchPool",
     "FetchResult",
     "FetchSettings",
     "FetchTimeoutError",
     "Fetcher",
     "HttpStatusError",
     "InvalidUrlError",
+    "PoolTask",
     "RedirectLoopError",
     "ResolutionError",
     "RetryAfterTooLongError",

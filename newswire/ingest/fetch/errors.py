@@ -47,6 +47,22 @@ class FetchTimeoutError(FetchError):
     always_transient = True
 
 
+class DeadlineExceededError(FetchTimeoutError):
+    """The whole request, body included, did not finish by its deadline (e.g. a slow drip).
+
+    Retried at most once in a pass; the item is then left for the next pass.
+    """
+
+
+class DeferredError(FetchError):
+    """The item was not fetched in this pass (time budget spent, host kept missing deadlines).
+
+    Nothing about it is marked seen, so the next pass fetches it.
+    """
+
+    always_transient = True
+
+
 class FetchConnectionError(FetchError):
     """The connection failed or broke."""
 

@@ -13,6 +13,7 @@ import ssl
 import threading
 import time
 from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
@@ -27,6 +28,7 @@ from newswire.ingest.fetch.errors import (
     BinaryBodyError,
     BlockedAddressError,
     BodyTooLargeError,
+    DeadlineExceededError,
     FetchConnectionError,
     FetchError,
     FetchTimeoutError,
@@ -45,6 +47,7 @@ from newswire.ingest.fetch.netguard import (
     GuardedTransport,
     ResolutionFailed,
     Resolver,
+    request_deadline,
     system_resolver,
 )
 from newswire.ingest.fetch.ratelimit import HostRateLimiter
@@ -64,6 +67,7 @@ from newswire.lifecycle import Resource
 from newswire.retry import backoff_delay
 
 if TYPE_CHECKING:
+    from newswire.ingest.fetch.pool import FetchPool
     from newswire.ingest.sources import Source
 
 PAGE_ACCEPT = "text/html,application/xhtml+xml,application/xml;q=0.9,text/plain;q=0.8,*/*;q=0.5"
@@ -75,6 +79,7 @@ log = logging.getLogger(__name__)
 _REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 _RETRY_AFTER_STATUSES = frozenset({429, 503})
 STATE_FILE_NAME = "fetch-state.sqlite3"
+_DEADLINE_SLACK_SECONDS = 0.05
 
 
 @dataclass(frozen=True, slots=True)
@@ -177,7 +182,9 @@ class Fetcher(Resource):
     State (validators, robots cache, rate-limit slots) lives under ``state_dir / "fetch"``.
     ``resolver`` and ``connector`` are hooks for tests (see :mod:`.netguard`); ``sleep``,
     ``clock`` and ``jitter`` make waiting deterministic in tests; ``ssl_context`` replaces the
-    default verifying TLS context (certifi's CAs), e.g. to trust a private CA.
+    default verifying TLS context (certifi's CAs), e.g. to trust a private CA. ``pool`` is the
+    pass's :class:`~newswire.ingest.fetch.pool.FetchPool`: each request then holds one of its
+    request slots, and deadline misses count towards its per-host breaker.
     """
 
     def __init__(
@@ -191,8 +198,10 @@ class Fetcher(Resource):
         clock: Callable[[], float] = time.time,
         jitter: Callable[[], float] = random.random,
         ssl_context: ssl.SSLContext | None = None,
+        pool: FetchPool | None = None,
     ) -> None:
         self.settings = settings or FetchSettings()
+        self.pool = pool
         self.state_dir = state_dir
         self.state = FetchState(
             state_dir / "fetch" / STATE_FILE_NAME,
@@ -301,7 +310,7 @@ class Fetcher(Resource):
                 headers["If-None-Match"] = validators.etag
             if validators.last_modified:
                 headers["If-Modified-Since"] = validators.last_modified
-        attempt = 0
+        attempt = deadline_misses = 0
         while True:
             try:
                 hop, redirects = self._follow(
@@ -310,6 +319,13 @@ class Fetcher(Resource):
                 break
             except _Retryable as retry:
                 delay = self._retry_delay(url, retry, attempt)
+                if isinstance(retry.error, DeadlineExceededError):
+                    # A server that drips its body will most likely drip again: one more try.
+                    deadline_misses += 1
+                    if self.pool is not None:
+                        self.pool.record_deadline_miss(_host(retry.error.url))
+                    if deadline_misses > self.settings.deadline_retries:
+                        raise retry.error from None
                 if attempt >= self.settings.max_retries:
                     raise retry.error from None
                 attempt += 1
@@ -469,7 +485,9 @@ class Fetcher(Resource):
                 )
                 if not policy.is_allowed(current):
                     raise RobotsDisallowedError(current, "disallowed by robots.txt")
-            self.limiter.acquire(_host(current), rate)
+                self.limiter.acquire(_host(current), policy.rate_limit(rate))
+            else:
+                self.limiter.acquire(_host(current), rate)
             hop = self._request(current, headers, allow_private, cap)
             if hop.location is None:
                 return hop, tuple(visited[1:])
@@ -497,11 +515,14 @@ class Fetcher(Resource):
             request = client.build_request("GET", url, headers=headers)
             with self._lock:
                 self.requests_sent += 1
-            response = client.send(request, stream=True)
-            try:
-                return self._read_response(url, response, cap, deadline, truncate=truncate)
-            finally:
-                response.close()
+            # Every connect, read and write below waits at most until the deadline, whatever
+            # the server's pace: the deadline is enforced inside each socket operation.
+            with self._gate(url), request_deadline(deadline):
+                response = client.send(request, stream=True)
+                try:
+                    return self._read_response(url, response, cap, deadline, truncate=truncate)
+                finally:
+                    response.close()
         except AddressBlocked as exc:
             raise BlockedAddressError(
                 url,
@@ -510,6 +531,8 @@ class Fetcher(Resource):
         except ResolutionFailed as exc:
             raise ResolutionError(url, str(exc)) from None
         except httpx.TimeoutException as exc:
+            if time.monotonic() >= deadline - _DEADLINE_SLACK_SECONDS:
+                raise _Retryable(self._deadline_error(url)) from None
             raise _Retryable(FetchTimeoutError(url, f"timed out ({type(exc).__name__})")) from None
         except httpx.TransportError as exc:
             if _is_tls_failure(exc):
@@ -541,7 +564,8 @@ class Fetcher(Resource):
             )
         chunks: list[bytes] = []
         size = 0
-        for chunk in response.iter_bytes(chunk_size=64 * 1024):
+        # No chunk size: every piece is handed over as it arrives, so a drip is checked per piece.
+        for chunk in response.iter_bytes():
             size += len(chunk)
             with self._lock:
                 self.bytes_received += len(chunk)
@@ -553,10 +577,7 @@ class Fetcher(Resource):
                     url, f"body exceeds the {cap}-byte cap; cut off after {size} bytes"
                 )
             if time.monotonic() > deadline:
-                raise FetchTimeoutError(
-                    url,
-                    f"body not complete within {self.settings.request_deadline_seconds}s",
-                )
+                raise _Retryable(self._deadline_error(url))
             chunks.append(chunk)
         return _Hop(
             status=status,
@@ -565,6 +586,17 @@ class Fetcher(Resource):
             content_type=response.headers.get("Content-Type"),
             etag=response.headers.get("ETag"),
             last_modified=response.headers.get("Last-Modified"),
+        )
+
+    def _gate(self, url: str) -> AbstractContextManager[object]:
+        """One of the pass's request slots (nothing to take without a pool)."""
+        return self.pool.permit() if self.pool is not None else nullcontext()
+
+    def _deadline_error(self, url: str) -> DeadlineExceededError:
+        return DeadlineExceededError(
+            url,
+            f"request not complete within its {self.settings.request_deadline_seconds:g}s "
+            "deadline (body included)",
         )
 
     def _raise_status(self, url: str, response: httpx.Response) -> NoReturn:

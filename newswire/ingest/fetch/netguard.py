@@ -11,9 +11,11 @@ import ipaddress
 import socket
 import ssl
 import threading
-from collections.abc import Callable, Iterable, Sequence
+import time
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
+from contextlib import contextmanager
 
 import httpcore
 import httpx
@@ -85,6 +87,70 @@ def _host_literal(host: str) -> str | None:
         return None
 
 
+_deadlines = threading.local()
+
+
+@contextmanager
+def request_deadline(deadline: float) -> Iterator[None]:
+    """Within the block, no network operation of this thread may outlast ``deadline``.
+
+    ``deadline`` is a :func:`time.monotonic` instant. Every connect, read and write of a stream
+    opened by :class:`GuardedNetworkBackend` uses ``min(its own timeout, time remaining)``, so a
+    server that drips a byte a second cannot keep a request alive past its deadline.
+    """
+    previous = getattr(_deadlines, "value", None)
+    _deadlines.value = deadline
+    try:
+        yield
+    finally:
+        _deadlines.value = previous
+
+
+def remaining_timeout(timeout: float | None) -> float | None:
+    """``timeout`` cut to what is left of this thread's request deadline (if one is set)."""
+    deadline: float | None = getattr(_deadlines, "value", None)
+    if deadline is None:
+        return timeout
+    left = deadline - time.monotonic()
+    if left <= 0:
+        raise httpcore.ReadTimeout("request deadline reached")
+    return left if timeout is None else min(timeout, left)
+
+
+class DeadlineStream(httpcore.NetworkStream):
+    """A network stream whose every operation is bounded by the thread's request deadline."""
+
+    def __init__(self, inner: httpcore.NetworkStream) -> None:
+        self._inner = inner
+
+    def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
+        """Read at most ``max_bytes``, waiting no longer than the deadline allows."""
+        return self._inner.read(max_bytes, remaining_timeout(timeout))
+
+    def write(self, buffer: bytes, timeout: float | None = None) -> None:
+        """Write ``buffer``, waiting no longer than the deadline allows."""
+        self._inner.write(buffer, remaining_timeout(timeout))
+
+    def close(self) -> None:
+        """Close the underlying stream."""
+        self._inner.close()
+
+    def start_tls(
+        self,
+        ssl_context: ssl.SSLContext,
+        server_hostname: str | None = None,
+        timeout: float | None = None,
+    ) -> httpcore.NetworkStream:
+        """Upgrade to TLS; the TLS stream keeps the deadline."""
+        return DeadlineStream(
+            self._inner.start_tls(ssl_context, server_hostname, remaining_timeout(timeout))
+        )
+
+    def get_extra_info(self, info: str) -> object:
+        """Delegate (``ssl_object``, ``server_addr``, ``is_readable``...)."""
+        return self._inner.get_extra_info(info)
+
+
 class GuardedNetworkBackend(httpcore.NetworkBackend):
     """Resolves hosts itself, refuses non-public addresses unless allowed, connects to a checked one.
 
@@ -129,15 +195,19 @@ class GuardedNetworkBackend(httpcore.NetworkBackend):
         for address in self.resolve_checked(host, port):
             try:
                 if self._connector is not None:
-                    stream = self._connector(address, port, timeout, socket_options)
+                    stream = self._connector(
+                        address, port, remaining_timeout(timeout), socket_options
+                    )
                     assert isinstance(stream, httpcore.NetworkStream)
-                    return stream
-                return self._inner.connect_tcp(
-                    address,
-                    port,
-                    timeout,
-                    local_address=local_address,
-                    socket_options=socket_options,
+                    return DeadlineStream(stream)
+                return DeadlineStream(
+                    self._inner.connect_tcp(
+                        address,
+                        port,
+                        remaining_timeout(timeout),
+                        local_address=local_address,
+                        socket_options=socket_options,
+                    )
                 )
             except (httpcore.ConnectError, httpcore.ConnectTimeout) as exc:
                 last_error = exc

@@ -14,6 +14,9 @@ from functools import lru_cache
 from urllib.parse import quote, urlsplit
 
 ROBOTS_PATH = "/robots.txt"
+MAX_CRAWL_DELAY_SECONDS = (
+    60.0  # a longer Crawl-delay is read as this (the time budgets do the rest)
+)
 _UNRESERVED = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
 _PERCENT_RE = re.compile(r"%([0-9A-Fa-f]{2})")
 
@@ -44,6 +47,13 @@ class RobotsPolicy:
 
     verdict: RobotsVerdict
     rules: tuple[RobotsRule, ...] = field(default=())
+    crawl_delay: float | None = None  # seconds between requests the site asks for (non-standard)
+
+    def rate_limit(self, rate_per_second: float) -> float:
+        """The request rate to use: ``rate_per_second``, slowed down to honour ``Crawl-delay``."""
+        if self.crawl_delay is None or self.crawl_delay <= 0:
+            return rate_per_second
+        return min(rate_per_second, 1.0 / self.crawl_delay)
 
     def is_allowed(self, url_or_path: str) -> bool:
         """Whether our agent may fetch the URL (or ``path?query``), by the longest matching rule.
@@ -115,9 +125,10 @@ def parse_robots(text: str, token: str) -> RobotsPolicy:
     Groups naming the token (case-insensitively) are merged; without any, the ``*`` groups are
     merged; without those either, everything is allowed. Unknown lines are ignored.
     """
-    groups: list[tuple[list[str], list[RobotsRule]]] = []
+    groups: list[tuple[list[str], list[RobotsRule], float | None]] = []
     agents: list[str] = []
     rules: list[RobotsRule] = []
+    delay: float | None = None
     in_rules = False
     for raw_line in text.splitlines():
         line = raw_line.split("#", 1)[0].strip()
@@ -128,9 +139,19 @@ def parse_robots(text: str, token: str) -> RobotsPolicy:
         value = value.strip()
         if key == "user-agent":
             if in_rules:
-                groups.append((agents, rules))
-                agents, rules, in_rules = [], [], False
+                groups.append((agents, rules, delay))
+                agents, rules, delay, in_rules = [], [], None, False
             agents.append(value)
+        elif key == "crawl-delay":
+            if not agents:
+                continue
+            in_rules = True
+            try:
+                seconds = float(value)
+            except ValueError:
+                continue
+            if seconds == seconds and 0 < seconds < float("inf"):  # not NaN, not infinite
+                delay = max(delay or 0.0, min(seconds, MAX_CRAWL_DELAY_SECONDS))
         elif key in ("allow", "disallow"):
             if not agents:
                 continue  # rules before any user-agent line belong to no group
@@ -138,13 +159,18 @@ def parse_robots(text: str, token: str) -> RobotsPolicy:
             if value:
                 rules.append(RobotsRule(allow=key == "allow", pattern=_normalize_percent(value)))
     if agents:
-        groups.append((agents, rules))
-    mine = [r for a, r in groups if any(_agent_matches(agent, token) for agent in a)]
+        groups.append((agents, rules, delay))
+    mine = [(r, d) for a, r, d in groups if any(_agent_matches(agent, token) for agent in a)]
     if not mine:
-        mine = [r for a, r in groups if any(agent.strip() == "*" for agent in a)]
+        mine = [(r, d) for a, r, d in groups if any(agent.strip() == "*" for agent in a)]
     if not mine:
         return ALLOW_ALL
-    return RobotsPolicy(RobotsVerdict.RULES, tuple(rule for group in mine for rule in group))
+    delays = [d for _, d in mine if d is not None]
+    return RobotsPolicy(
+        RobotsVerdict.RULES,
+        tuple(rule for group, _ in mine for rule in group),
+        max(delays) if delays else None,
+    )
 
 
 def policy_for_status(status: int, body: str, token: str) -> RobotsPolicy:
@@ -166,11 +192,18 @@ def encode_policy(policy: RobotsPolicy) -> str:
     """A compact text form of a policy for the durable cache."""
     lines = [policy.verdict.value]
     lines += [f"{'A' if rule.allow else 'D'} {rule.pattern}" for rule in policy.rules]
+    if policy.crawl_delay is not None:
+        lines.append(f"C {policy.crawl_delay!r}")
     return "\n".join(lines)
 
 
 def decode_policy(text: str) -> RobotsPolicy:
     """The policy stored by :func:`encode_policy`."""
     head, *rest = text.split("\n")
-    rules = tuple(RobotsRule(allow=line[0] == "A", pattern=line[2:]) for line in rest if line)
-    return RobotsPolicy(RobotsVerdict(head), rules)
+    rules = tuple(
+        RobotsRule(allow=line[0] == "A", pattern=line[2:])
+        for line in rest
+        if line[:1] in ("A", "D")
+    )
+    delays = [float(line[2:]) for line in rest if line.startswith("C ")]
+    return RobotsPolicy(RobotsVerdict(head), rules, delays[0] if delays else None)

@@ -52,6 +52,29 @@ class FetchSettings(BaseSettings):
         default=True, description="Send stored ETag / Last-Modified (false: always download)."
     )
     sqlite_timeout_seconds: float = Field(default=60.0, gt=0)
+    deadline_retries: int = Field(
+        default=1, ge=0, le=3, description="Retries of a request that missed its deadline."
+    )
+    workers: int = Field(
+        default=8,
+        ge=1,
+        le=256,
+        description="Requests in flight at once in a pass (1: one after another, as before).",
+    )
+    per_host_concurrency: int = Field(
+        default=2, ge=1, le=16, description="Items of one host fetched at once (lanes per host)."
+    )
+    source_budget_seconds: float = Field(
+        default=600.0, gt=0, description="Time a source may take; later items wait a pass."
+    )
+    pass_budget_seconds: float = Field(
+        default=1800.0, gt=0, description="Time a pass may take; later items wait a pass."
+    )
+    host_deadline_misses: int = Field(
+        default=2,
+        ge=0,
+        description="Deadline misses after which a host's other items wait a pass (0: never).",
+    )
 
     @property
     def user_agent(self) -> str:

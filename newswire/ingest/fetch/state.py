@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import sqlite3
 import threading
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -16,7 +17,9 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict
 
 from newswire.errors import NewswireError
+from newswire.retry import backoff_delay
 
+_OPEN_LOCK = threading.Lock()
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS validators (
     url TEXT PRIMARY KEY,
@@ -113,15 +116,36 @@ class FetchState:
         self._lock = threading.Lock()
 
     def open(self) -> None:
-        """Create the file and tables if needed and connect."""
-        try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            conn = sqlite3.connect(self.path, timeout=self._timeout, check_same_thread=False)
-            conn.execute("PRAGMA journal_mode=WAL")
-            conn.executescript(_SCHEMA)
-            conn.commit()
-        except (OSError, sqlite3.Error) as exc:
-            raise FetchStateError(f"cannot open fetch state {self.path}: {exc}") from exc
+        """Create the file and tables if needed and connect.
+
+        Sources of a pass open the same file at once (threads, and the DAG's task processes):
+        opening is serialized within the process, and switching to WAL, which does not wait
+        for a busy database, is retried with backoff up to the timeout.
+        """
+        deadline = time.monotonic() + self._timeout
+        attempt = 0
+        while True:
+            attempt += 1
+            try:
+                with _OPEN_LOCK:
+                    self.path.parent.mkdir(parents=True, exist_ok=True)
+                    conn = sqlite3.connect(
+                        self.path, timeout=self._timeout, check_same_thread=False
+                    )
+                    try:
+                        conn.execute("PRAGMA journal_mode=WAL")
+                        conn.executescript(_SCHEMA)
+                        conn.commit()
+                    except BaseException:
+                        conn.close()
+                        raise
+                break
+            except sqlite3.OperationalError as exc:
+                if "locked" not in str(exc) or time.monotonic() >= deadline:
+                    raise FetchStateError(f"cannot open fetch state {self.path}: {exc}") from exc
+                time.sleep(backoff_delay(attempt, initial=0.02, maximum=0.5))
+            except (OSError, sqlite3.Error) as exc:
+                raise FetchStateError(f"cannot open fetch state {self.path}: {exc}") from exc
         self._conn = conn
 
     def close(self) -> None:

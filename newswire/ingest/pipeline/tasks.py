@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -22,6 +22,8 @@ from newswire.ingest.sources import Source, SourceCatalogue, load_catalogue
 from schemas.documents import FetchedDocument
 
 if TYPE_CHECKING:
+    from newswire.ingest.fetch.errors import FetchError
+    from newswire.ingest.fetch.pool import FetchPool
     from newswire.ingest.fetch.state import StateMark
     from newswire.ingest.readers.common import ReadOutcome
 
@@ -46,20 +48,33 @@ def _find_source(catalogue_path: Path, source_id: str) -> Source:
 
 
 def _read_source_outcomes(
-    source: Source, settings: IngestSettings, held: list[StateMark]
+    source: Source, settings: IngestSettings, held: list[StateMark], pool: FetchPool | None
 ) -> Iterator[ReadOutcome]:
-    """The fetch side's per-item outcomes (document, unchanged, or error) of one source.
+    """The fetch side's per-item outcomes (document, unchanged, deferred or error) of one source.
 
     Validators and read-file marks are not stored: once the source is read they are added to
-    ``held``, for the normalize step to store when the documents are safely recorded.
+    ``held``, for the normalize step to store when the documents are safely recorded. Pages are
+    fetched in ``pool`` (a new one with the fetch settings when None, as in a DAG task).
     """
     from newswire.ingest.fetch.fetcher import Fetcher
+    from newswire.ingest.fetch.pool import FetchPool
     from newswire.ingest.readers import read_source
 
-    with Fetcher(settings.state_dir) as fetcher:
+    pool = pool or FetchPool()
+    with Fetcher(settings.state_dir, pool.settings, pool=pool) as fetcher:
         fetcher.hold_state_marks()
         yield from read_source(source, fetcher, settings.state_dir)
         held.extend(fetcher.take_state_marks())
+
+
+def failure_reason(error: FetchError) -> str:
+    """A short label for a failure, to count failures by reason (``HTTP 404``, ``deadline``...)."""
+    from newswire.ingest.fetch.errors import HttpStatusError
+
+    if isinstance(error, HttpStatusError):
+        return f"HTTP {error.status}"
+    name = type(error).__name__.removesuffix("Error")
+    return {"DeadlineExceeded": "deadline", "FetchTimeout": "timeout"}.get(name, name)
 
 
 # --- task functions -------------------------------------------------------------------------
@@ -74,32 +89,49 @@ class FetchOutcome:
     documents: int
     unchanged: int
     errors: int
+    deferred: int = 0
+    reasons: dict[str, int] = field(default_factory=dict)  # failures counted by reason
 
 
 def fetch_source(
-    source_id: str, catalogue_path: Path, *, run_id: str, settings: IngestSettings
+    source_id: str,
+    catalogue_path: Path,
+    *,
+    run_id: str,
+    settings: IngestSettings,
+    pool: FetchPool | None = None,
 ) -> FetchOutcome:
     """Fetch one source and write its FetchedDocument references to a JSON lines file.
 
     Each failed item is logged and counted; the task itself only fails when the source cannot
     be read at all. Unchanged items (304, a dropped file already seen) produce no document.
-    What tells the next pass to skip a resource (validators, read-file marks) is written to the
-    run's held-marks file, not stored: :func:`normalize_source` stores it.
+    Deferred items (time budget spent, a host that keeps missing its deadline) are counted
+    apart and, like passing failures, keep the listing that led to them unmarked, so the next
+    pass finds them again. What tells the next pass to skip a resource (validators, read-file
+    marks) is written to the run's held-marks file, not stored: :func:`normalize_source`
+    stores it. ``pool`` is the pass's shared :class:`FetchPool` (one of its own when None).
     """
     from newswire.ingest.fetch.state import HeldMarks
 
     source = _find_source(catalogue_path, source_id)
     files = RunFiles(settings.state_dir, run_id)
-    unchanged = errors = transient = 0
+    unchanged = errors = transient = deferred = 0
+    reasons: dict[str, int] = {}
     lines: list[str] = []
     held: list[StateMark] = []
     try:
-        for outcome in _read_source_outcomes(source, settings, held):
+        for outcome in _read_source_outcomes(source, settings, held, pool):
             if outcome.document is not None:
                 lines.append(outcome.document.model_dump_json())
+            elif outcome.deferred:
+                deferred += 1
+                transient += 1
+                log.warning("source %s: %s: %s", source_id, outcome.target, outcome.error)
             elif outcome.error is not None:
                 errors += 1
                 transient += outcome.error.transient
+                reason = failure_reason(outcome.error)
+                reasons[reason] = reasons.get(reason, 0) + 1
                 log.error("source %s: %s: skipped: %s", source_id, outcome.target, outcome.error)
             else:
                 unchanged += 1
@@ -110,13 +142,14 @@ def fetch_source(
     path = files.fetched(source_id)
     write_lines_atomically(path, lines)
     log.info(
-        "source %s: %d document(s) fetched, %d unchanged, %d error(s)",
+        "source %s: %d document(s) fetched, %d unchanged, %d error(s), %d deferred",
         source_id,
         len(lines),
         unchanged,
         errors,
+        deferred,
     )
-    return FetchOutcome(source_id, str(path), len(lines), unchanged, errors)
+    return FetchOutcome(source_id, str(path), len(lines), unchanged, errors, deferred, reasons)
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from newswire.fsutil import write_bytes_atomically
 from newswire.ingest.fetch.charset import header_charset, media_type
-from newswire.ingest.fetch.errors import FetchError, SourceReadError
+from newswire.ingest.fetch.errors import DeferredError, FetchError, SourceReadError
 from newswire.ingest.fetch.fetcher import PAGE_ACCEPT, Fetcher, FetchResult
 from newswire.ingest.sources import Source
 from schemas.documents import DocumentHints, FetchedDocument
@@ -39,11 +39,43 @@ class ReadOutcome:
     document: FetchedDocument | None = None
     error: FetchError | None = None
     unchanged: bool = False
+    deferred: bool = False  # not fetched this pass (budget, host breaker); ``error`` says why
 
     @property
     def ok(self) -> bool:
         """Whether this outcome carries a document."""
         return self.document is not None
+
+
+@dataclass(frozen=True, slots=True)
+class PendingFetch:
+    """An article page a reader found and :func:`~newswire.ingest.readers.read_source` fetches.
+
+    Readers yield these instead of fetching, so the pass can fetch them in its pool, host by
+    host, while outcomes keep the reader's order.
+    """
+
+    source: Source
+    url: str
+    hints: DocumentHints
+
+    def run(self, fetcher: Fetcher, state_dir: Path) -> ReadOutcome:
+        """Fetch the page now."""
+        return fetch_article(self.source, fetcher, self.url, self.hints, state_dir)
+
+
+ReaderItem = ReadOutcome | PendingFetch
+"""What a reader yields: a finished outcome, or a page still to fetch."""
+
+
+def deferred_outcome(source: Source, target: str, reason: str) -> ReadOutcome:
+    """An outcome for an item left for the next pass (nothing about it is marked seen)."""
+    return ReadOutcome(
+        source_id=source.id,
+        target=target,
+        error=DeferredError(target, f"deferred to the next pass: {reason}"),
+        deferred=True,
+    )
 
 
 def document_outcome(source: Source, target: str, document: FetchedDocument) -> ReadOutcome:

@@ -18,11 +18,11 @@ import feedparser
 from newswire.ingest.fetch.errors import DocumentParseError, FetchError
 from newswire.ingest.fetch.fetcher import FEED_ACCEPT, Fetcher
 from newswire.ingest.readers.common import (
-    ReadOutcome,
+    PendingFetch,
+    ReaderItem,
     document_from_bytes,
     document_outcome,
     error_outcome,
-    fetch_article,
     unchanged_outcome,
 )
 from newswire.ingest.readers.xmlsafe import check_xml_safe
@@ -96,7 +96,7 @@ def parse_feed(body: bytes, url: str, content_type: str | None) -> Any:
     return parsed
 
 
-def read_feed(source: Source, fetcher: Fetcher, state_dir: Path) -> Iterator[ReadOutcome]:
+def read_feed(source: Source, fetcher: Fetcher, state_dir: Path) -> Iterator[ReaderItem]:
     """Outcomes of one pass over an rss or atom source."""
     assert source.url is not None
     try:
@@ -112,7 +112,7 @@ def read_feed(source: Source, fetcher: Fetcher, state_dir: Path) -> Iterator[Rea
         hints = entry_hints(entry)
         link = str(entry.get("link") or "").strip()
         if source.fetch_articles and link:
-            yield fetch_article(source, fetcher, link, hints, state_dir)
+            yield PendingFetch(source, link, hints)
             continue
         # Not fetching pages, or an entry without a link: the feed's own content is the document.
         body = hints.summary or ""

@@ -12,11 +12,11 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 from newswire.ingest.fetch.errors import DocumentParseError, FetchError
 from newswire.ingest.fetch.fetcher import JSON_ACCEPT, Fetcher, check_url
 from newswire.ingest.readers.common import (
-    ReadOutcome,
+    PendingFetch,
+    ReaderItem,
     document_from_bytes,
     document_outcome,
     error_outcome,
-    fetch_article,
     parse_datetime,
     unchanged_outcome,
 )
@@ -97,7 +97,7 @@ def _page_urls(source: Source) -> Iterator[tuple[str, int]]:
         yield with_params(base, params), index
 
 
-def read_json(source: Source, fetcher: Fetcher, state_dir: Path) -> Iterator[ReadOutcome]:
+def read_json(source: Source, fetcher: Fetcher, state_dir: Path) -> Iterator[ReaderItem]:
     """Outcomes of one pass over a json API source."""
     assert source.url is not None
     options = source.json_options
@@ -149,7 +149,7 @@ def _item_outcome(
     index: int,
     item: Any,
     fetched_at: datetime,
-) -> ReadOutcome:
+) -> ReaderItem:
     target = f"{page_url}#item-{index}"
     if not isinstance(item, dict):
         return error_outcome(source, DocumentParseError(target, "item is not a JSON object"))
@@ -174,7 +174,7 @@ def _item_outcome(
         )
         return document_outcome(source, url or target, document)
     if url is not None and source.json_options.fetch_articles:
-        return fetch_article(source, fetcher, url, hints, state_dir)
+        return PendingFetch(source, url, hints)
     return error_outcome(
         source, DocumentParseError(target, "item has no text and no URL to fetch (field mapping)")
     )

@@ -11,9 +11,9 @@ from urllib.parse import urljoin, urlsplit
 from newswire.ingest.fetch.errors import FetchError
 from newswire.ingest.fetch.fetcher import PAGE_ACCEPT, Fetcher, check_url
 from newswire.ingest.readers.common import (
-    ReadOutcome,
+    PendingFetch,
+    ReaderItem,
     error_outcome,
-    fetch_article,
     unchanged_outcome,
 )
 from newswire.ingest.sources import Source
@@ -70,12 +70,12 @@ def listing_links(
     return links
 
 
-def read_html(source: Source, fetcher: Fetcher, state_dir: Path) -> Iterator[ReadOutcome]:
+def read_html(source: Source, fetcher: Fetcher, state_dir: Path) -> Iterator[ReaderItem]:
     """Outcomes of one pass over an html source."""
     assert source.url is not None
     options = source.html_options
     if not options.follow_links:
-        yield fetch_article(source, fetcher, source.url, DocumentHints(), state_dir)
+        yield PendingFetch(source, source.url, DocumentHints())
         return
     assert options.link_pattern is not None
     try:
@@ -99,4 +99,4 @@ def read_html(source: Source, fetcher: Fetcher, state_dir: Path) -> Iterator[Rea
         except FetchError as exc:
             yield error_outcome(source, exc)
             continue
-        yield fetch_article(source, fetcher, url, DocumentHints(), state_dir)
+        yield PendingFetch(source, url, DocumentHints())

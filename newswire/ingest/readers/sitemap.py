@@ -12,9 +12,9 @@ from xml.etree.ElementTree import Element
 from newswire.ingest.fetch.errors import DocumentParseError, FetchError
 from newswire.ingest.fetch.fetcher import FEED_ACCEPT, Fetcher, check_url
 from newswire.ingest.readers.common import (
-    ReadOutcome,
+    PendingFetch,
+    ReaderItem,
     error_outcome,
-    fetch_article,
     parse_datetime,
     unchanged_outcome,
 )
@@ -108,7 +108,7 @@ def _remembered_children(fetcher: Fetcher, url: str) -> list[str]:
     return [str(child) for child in children] if isinstance(children, list) else []
 
 
-def read_sitemap(source: Source, fetcher: Fetcher, state_dir: Path) -> Iterator[ReadOutcome]:
+def read_sitemap(source: Source, fetcher: Fetcher, state_dir: Path) -> Iterator[ReaderItem]:
     """Outcomes of one pass over a sitemap source (following an index one or two levels)."""
     assert source.url is not None
     entries: list[SitemapEntry] = []
@@ -157,4 +157,4 @@ def read_sitemap(source: Source, fetcher: Fetcher, state_dir: Path) -> Iterator[
         if count >= source.max_items:
             break
         count += 1
-        yield fetch_article(source, fetcher, entry.url, entry.hints(), state_dir)
+        yield PendingFetch(source, entry.url, entry.hints())

@@ -234,6 +234,20 @@ def _slow(context: RequestContext) -> Reply:
     return Reply(200, {"Content-Type": "text/html"}, b"<html><body>late</body></html>")
 
 
+def _drip_bytes(count: int) -> Iterator[bytes]:
+    yield b"<html><body>"
+    for _ in range(count):
+        time.sleep(1.0)
+        yield b"a"
+
+
+def _drip(context: RequestContext) -> Reply:
+    """A page sent one byte a second (a read timeout never fires: a byte keeps arriving)."""
+    context.server.bump("drip")
+    headers = {"Content-Type": "text/html", "Content-Length": str(12 + 30)}
+    return Reply(200, headers, _drip_bytes(30))
+
+
 def _throttled(context: RequestContext) -> Reply:
     if context.server.bump("throttled") == 1:
         return Reply(429, {"Retry-After": "1", "Content-Type": "text/plain"}, b"slow down")
@@ -312,6 +326,7 @@ def install_routes(server: WebServer) -> None:
             "/huge": _huge,
             "/huge-declared": _huge_declared,
             "/slow": _slow,
+            "/drip": _drip,
             "/throttled": _throttled,
             "/throttled-long": _throttled_long,
             "/unavailable": _unavailable,

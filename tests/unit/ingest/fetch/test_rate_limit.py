@@ -91,3 +91,17 @@ def test_processes_share_the_host_limit(tmp_path: Path):
     gaps = [later - earlier for earlier, later in itertools.pairwise(times)]
     # 10 requests/s => every slot, whichever process took it, is 0.1 s after the previous one.
     assert all(abs(gap - 0.1) < 1e-3 for gap in gaps), gaps
+
+
+def test_threads_of_one_process_share_the_host_limit(tmp_path: Path):
+    """The pass's lanes are threads: their reserved slots never come closer than the interval."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    limiter = HostRateLimiter(tmp_path, clock=lambda: 1000.0)
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        slots = sorted(pool.map(lambda _: limiter.reserve("news.example", 10.0), range(80)))
+
+    assert len(set(slots)) == 80
+    assert all(b - a >= 0.1 - 1e-6 for a, b in itertools.pairwise(slots))
+    assert limiter.reserve("other.example", 10.0) == 1000.0
