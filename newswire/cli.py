@@ -11,6 +11,7 @@ from pydantic import ValidationError
 from rich.console import Console
 
 from consumers.alerter.commands import subscriptions_app
+from newswire.airflow.commands import airflow_app
 from newswire.errors import NewswireError
 from newswire.extract.commands import eval_command, extract_command
 from newswire.ingest.commands import ingest_command, normalize_command
@@ -28,6 +29,7 @@ stack_app = typer.Typer(
 app.add_typer(stack_app, name="stack")
 consume_app = typer.Typer(help="Run a Kafka consumer service.", no_args_is_help=True)
 app.add_typer(consume_app, name="consume")
+app.add_typer(airflow_app, name="airflow")
 
 err = Console(stderr=True)
 
