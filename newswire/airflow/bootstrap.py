@@ -52,6 +52,35 @@ def airflow_executable() -> str:
     return found
 
 
+def run_airflow(
+    args: list[str], *, env: Mapping[str, str] | None = None, timeout_seconds: float = 600.0
+) -> subprocess.CompletedProcess[str]:
+    """Run one ``airflow`` CLI command; raise :class:`AirflowError` unless it succeeds."""
+    try:
+        result = subprocess.run(
+            [airflow_executable(), *args],
+            env=None if env is None else dict(env),
+            capture_output=True,
+            text=True,
+            timeout=timeout_seconds,
+            check=False,
+        )
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        raise AirflowError(f"airflow {' '.join(args[:2])} failed: {exc}") from exc
+    if result.returncode != 0:
+        raise AirflowError(
+            f"airflow {' '.join(args[:3])} failed ({result.returncode}): {result.stderr[-2000:]}"
+        )
+    return result
+
+
+def migrate_database(
+    *, env: Mapping[str, str] | None = None, timeout_seconds: float = 600.0
+) -> None:
+    """``airflow db migrate``: create or upgrade the metadata database."""
+    run_airflow(["db", "migrate"], env=env, timeout_seconds=timeout_seconds)
+
+
 def bootstrap_via_cli(
     variables: Mapping[str, str] | None = None,
     *,
@@ -62,19 +91,4 @@ def bootstrap_via_cli(
     commands = [["pools", "set", pool.name, str(pool.slots), pool.description] for pool in POOLS]
     commands += [["variables", "set", key, value] for key, value in (variables or {}).items()]
     for args in commands:
-        try:
-            result = subprocess.run(
-                [airflow_executable(), *args],
-                env=None if env is None else dict(env),
-                capture_output=True,
-                text=True,
-                timeout=timeout_seconds,
-                check=False,
-            )
-        except (OSError, subprocess.TimeoutExpired) as exc:
-            raise AirflowError(f"airflow {' '.join(args[:2])} failed: {exc}") from exc
-        if result.returncode != 0:
-            raise AirflowError(
-                f"airflow {' '.join(args[:3])} failed ({result.returncode}): "
-                f"{result.stderr[-1500:]}"
-            )
+        run_airflow(args, env=env, timeout_seconds=timeout_seconds)

@@ -97,12 +97,22 @@ def airflow_bootstrap(
     catalogue: str | None = typer.Option(
         None, "--catalogue", help="Also set the Variable newswire_ingest_catalogue to this path."
     ),
+    migrate: bool = typer.Option(
+        False, "--migrate", help="Run `airflow db migrate` first (compose's airflow-init)."
+    ),
 ) -> None:
     """Create the pools (and variables) the DAGs need with the airflow CLI (compose's airflow-init)."""
-    from newswire.airflow.bootstrap import CATALOGUE_VARIABLE, POOLS, bootstrap_via_cli
+    from newswire.airflow.bootstrap import (
+        CATALOGUE_VARIABLE,
+        POOLS,
+        bootstrap_via_cli,
+        migrate_database,
+    )
 
     variables = {CATALOGUE_VARIABLE: catalogue} if catalogue else {}
     try:
+        if migrate:
+            migrate_database()
         bootstrap_via_cli(variables)
     except NewswireError as exc:
         raise _fail(exc) from exc

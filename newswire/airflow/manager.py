@@ -19,7 +19,6 @@ import json
 import logging
 import os
 import secrets
-import subprocess
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -30,7 +29,12 @@ from typing import Any
 import httpx
 from pydantic import BaseModel, ValidationError
 
-from newswire.airflow.bootstrap import FETCH_POOL, airflow_executable, bootstrap_via_api
+from newswire.airflow.bootstrap import (
+    FETCH_POOL,
+    airflow_executable,
+    bootstrap_via_api,
+    migrate_database,
+)
 from newswire.airflow.client import AirflowClient
 from newswire.airflow.errors import AirflowApiError, AirflowError
 from newswire.airflow.settings import AirflowSettings
@@ -276,20 +280,7 @@ class AirflowManager:
         (self.home / PASSWORDS_FILE).chmod(0o600)
         env = self.environment(state)
         log.info("migrating the Airflow metadata database in %s", self.home)
-        try:
-            migrated = subprocess.run(
-                [airflow_executable(), "db", "migrate"],
-                env=env,
-                cwd=self.home,
-                capture_output=True,
-                text=True,
-                timeout=self.settings.migrate_timeout_seconds,
-                check=False,
-            )
-        except (OSError, subprocess.TimeoutExpired) as exc:
-            raise AirflowError(f"airflow db migrate failed: {exc}") from exc
-        if migrated.returncode != 0:
-            raise AirflowError(f"airflow db migrate failed: {migrated.stderr[-2000:]}")
+        migrate_database(env=env, timeout_seconds=self.settings.migrate_timeout_seconds)
         pid = spawn_detached(
             [airflow_executable(), "standalone"], log_path=self.log_path, env=env, cwd=self.home
         )
