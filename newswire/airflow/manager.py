@@ -118,6 +118,15 @@ def processes_with_env(name: str, value: str) -> list[int]:
     return sorted(found)
 
 
+def process_group(pid: int) -> int | None:
+    """The process group of a live ``pid`` (``None`` when it is gone)."""
+    try:
+        fields = (_PROC / str(pid) / "stat").read_text().rsplit(")", 1)[-1].split()
+    except OSError:
+        return None
+    return int(fields[2])
+
+
 class AirflowManager:
     """Starts and stops the Airflow of one stack run directory."""
 
@@ -322,8 +331,19 @@ class AirflowManager:
             stopped.append(state.pid)
         stale = processes_with_env("AIRFLOW_HOME", str(self.home))
         if stale:
-            log.info("stopping %d stale Airflow process(es) of %s", len(stale), self.home)
-            kill_all(stale, timeout_s=self.settings.stop_timeout_seconds)
+            # Their whole process groups: some components (the api-server) rewrite their
+            # process title over their environment, so only their group finds them.
+            groups = sorted({group for group in map(process_group, stale) if group})
+            log.info(
+                "stopping %d stale Airflow process(es) of %s (groups %s)",
+                len(stale),
+                self.home,
+                groups,
+            )
+            for group in groups:
+                if group != os.getpgrp():
+                    stop_group(group, timeout_s=self.settings.stop_timeout_seconds)
+            kill_all([pid for pid in stale if is_alive(pid)], timeout_s=5.0)
             stopped.extend(stale)
         return stopped
 
