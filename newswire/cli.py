@@ -233,6 +233,22 @@ def consume_alerter(
     raise typer.Exit(run(subscriptions, until_idle))
 
 
+@app.command("status")
+def status(json_output: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
+    """Pipeline health: stack, topics and lag, dead letters, indices, outbox, DAG runs."""
+    from consumers.alerter.settings import AlerterSettings
+    from consumers.indexer.settings import IndexerSettings
+    from newswire.status_command import status_command
+
+    alerter, indexer = AlerterSettings(), IndexerSettings()
+    status_command(
+        json_output=json_output,
+        consumer_groups=[indexer.group_id, alerter.group_id],
+        outbox_index=alerter.outbox_index,
+        developments_index=alerter.developments_index,
+    )
+
+
 app.add_typer(
     subscriptions_app, name="subscriptions", help="List, add, remove and test subscriptions."
 )

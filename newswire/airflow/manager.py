@@ -404,6 +404,11 @@ class AirflowManager:
             log=log_file,
         )
 
+    def was_started(self) -> bool:
+        """Whether ``up`` started Airflow here and no ``down`` stopped it since."""
+        state = self._load_state()
+        return state is not None and state.pid is not None
+
     def client(self) -> AirflowClient:
         """A client of the running Airflow, logged in with the recorded user."""
         state = self._load_state()
