@@ -11,6 +11,7 @@ from pydantic import ValidationError
 from rich.console import Console
 
 from consumers.alerter.commands import subscriptions_app
+from newswire.airflow.commands import airflow_app
 from newswire.errors import NewswireError
 from newswire.extract.commands import eval_command, extract_command
 from newswire.ingest.commands import ingest_command, normalize_command
@@ -28,6 +29,7 @@ stack_app = typer.Typer(
 app.add_typer(stack_app, name="stack")
 consume_app = typer.Typer(help="Run a Kafka consumer service.", no_args_is_help=True)
 app.add_typer(consume_app, name="consume")
+app.add_typer(airflow_app, name="airflow")
 
 err = Console(stderr=True)
 
@@ -229,6 +231,22 @@ def consume_alerter(
     from consumers.alerter.service import main as run
 
     raise typer.Exit(run(subscriptions, until_idle))
+
+
+@app.command("status")
+def status(json_output: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
+    """Pipeline health: stack, topics and lag, dead letters, indices, outbox, DAG runs."""
+    from consumers.alerter.settings import AlerterSettings
+    from consumers.indexer.settings import IndexerSettings
+    from newswire.status_command import status_command
+
+    alerter, indexer = AlerterSettings(), IndexerSettings()
+    status_command(
+        json_output=json_output,
+        consumer_groups=[indexer.group_id, alerter.group_id],
+        outbox_index=alerter.outbox_index,
+        developments_index=alerter.developments_index,
+    )
 
 
 app.add_typer(

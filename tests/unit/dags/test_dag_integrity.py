@@ -22,7 +22,7 @@ HEAVY_MODULES = ("spacy", "trafilatura", "kafka", "elasticsearch", "datasketch",
 _DAGBAG_PROBE = r"""
 import json, sys
 from airflow.models.dagbag import DagBag
-bag = DagBag(dag_folder=sys.argv[1], include_examples=False)
+bag = DagBag(dag_folder=sys.argv[1])  # examples are off (AIRFLOW__CORE__LOAD_EXAMPLES)
 report = {
     "import_errors": {str(k): str(v) for k, v in bag.import_errors.items()},
     "stats": [{"file": s.file, "seconds": s.duration.total_seconds()} for s in bag.dagbag_stats],

@@ -140,7 +140,7 @@ def test_commands_are_real_newswire_subcommands(services: dict[str, Any]) -> Non
     from newswire.cli import app
 
     cli = get_command(app)
-    for name in ("bootstrap", "indexer", "alerter"):
+    for name in ("bootstrap", "indexer", "alerter", "airflow-init"):
         command = services[name]["command"]
         assert command[0] == "newswire"
         node: Any = cli
