@@ -190,6 +190,24 @@ def modality_level(modality: Modality) -> int:
     return _LEVEL[modality]
 
 
+def before_its_date(event: Event, event_day: date | None) -> bool:
+    """Whether ``event`` was published before ``event_day`` (the day the event is about)."""
+    if event_day is None or event.published_at is None:
+        return False
+    return event.published_at.date() < event_day
+
+
+def effective_modality(event: Event, event_day: date | None) -> Modality:
+    """The modality a report can stand for, given the day the event is about.
+
+    An "it happened" published before that day can only announce it: it counts as planned (the
+    report still corroborates the development).
+    """
+    if _LEVEL[event.modality] == _LEVEL[Modality.ASSERTED] and before_its_date(event, event_day):
+        return Modality.PLANNED
+    return event.modality
+
+
 def modality_change(before: Modality, after: Modality) -> ModalityChange | None:
     """The change from ``before`` to ``after`` when it matters (a higher level), else None."""
     if _LEVEL[after] > _LEVEL[before]:
@@ -324,7 +342,7 @@ def start_development(event: Event, dev_id: str, slot: int, now: datetime) -> De
         actors=event.actors,
         anchor_date=anchor_date(event),
         slot=slot,
-        modality=event.modality,
+        modality=effective_modality(event, anchor_date(event)),
         event_ids=(event.event_id,),
         source_keys=(source_key(event),),
         source_urls=(event.article_url,) if event.article_url else (),
@@ -344,14 +362,20 @@ def fold_event(development: Development, event: Event, now: datetime) -> FoldRes
 
     A report already folded in changes nothing (replays are no-ops). A report of a stronger
     modality level bumps the development's version: that is what triggers a follow-up alert.
+    A report that says it happened but was published before the development's date cannot
+    mean it happened (no follow-up): it is kept as corroboration only.
     """
     if event.event_id in development.event_ids:
         return FoldResult(development, applied=False, created=False, modality_change=None)
-    change = modality_change(development.modality, event.modality)
+    event_day = development.anchor_date
+    if event.event_date is not None and (event_day is None or event.event_date > event_day):
+        event_day = event.event_date
+    modality = effective_modality(event, event_day)
+    change = modality_change(development.modality, modality)
     updated = development.model_copy(
         update={
             "version": development.version + (1 if change is not None else 0),
-            "modality": _stronger(development.modality, event.modality),
+            "modality": _stronger(development.modality, modality),
             "event_ids": (*development.event_ids, event.event_id),
             "source_keys": _append_capped(
                 development.source_keys, [source_key(event)], MAX_SOURCES
