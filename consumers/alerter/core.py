@@ -23,7 +23,9 @@ from consumers.alerter.developments import (
 )
 from consumers.alerter.digest import digest_period
 from consumers.alerter.dispatch import Clock, Dispatcher, utc_now
-from consumers.alerter.matching import AlertPlan, plan_alerts
+from consumers.alerter.errors import AlerterError
+from consumers.alerter.feeds import FeedWriter
+from consumers.alerter.matching import AlertPlan, matches, plan_alerts
 from consumers.alerter.metrics import AlerterMetrics
 from consumers.alerter.render import build_notification
 from consumers.alerter.settings import AlerterSettings
@@ -71,8 +73,10 @@ class Alerter:
         *,
         clock: Clock = utc_now,
         metrics: AlerterMetrics | None = None,
+        feed: FeedWriter | None = None,
     ) -> None:
         self.subscriptions = tuple(subscriptions)
+        self._feed = feed
         self._metrics = metrics
         self._store = store
         self._outbox = outbox
@@ -178,6 +182,8 @@ class Alerter:
             if entry.record.status is DeliveryStatus.PENDING
         ]
         self._dispatcher.submit([*fresh, *still_pending])
+        if self._feed is not None and dirty:
+            self._write_feeds([working[dev_id] for dev_id in sorted(dirty)])
         if self._metrics is not None:
             self._metrics.developments.inc(created)
             for plan in plans:
@@ -200,6 +206,20 @@ class Alerter:
             alerts=tuple(plans),
             entries_created=len(fresh),
         )
+
+    def _write_feeds(self, developments: Sequence[Development]) -> None:
+        assert self._feed is not None
+        changes = [
+            (sub.id, development)
+            for development in developments
+            for sub in self.subscriptions
+            if matches(sub, development)
+        ]
+        try:
+            self._feed.update(changes)
+        except AlerterError:
+            # A feed is a view: alerts went out, the next change of the feed rewrites it.
+            log.exception("cannot write the feeds of %d development(s)", len(developments))
 
     def flush_digests(self) -> int:
         """Send the digests whose period has ended by the alerter's clock."""

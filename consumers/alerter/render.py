@@ -35,6 +35,12 @@ _MODALITY_LABEL: dict[Modality, str] = {
     Modality.NEGATED: "denied or ruled out",
 }
 _MAX_QUOTE = 500
+TYPE_LABEL = _TYPE_LABEL
+
+
+def modality_label(modality: Modality) -> str:
+    """How a modality reads in a headline ("happened", "planned", ...)."""
+    return _MODALITY_LABEL[modality]
 
 
 @dataclass(frozen=True, slots=True)
