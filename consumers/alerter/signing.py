@@ -69,7 +69,8 @@ def standard_webhooks_key(secret: str) -> bytes:
         raise ValueError("a Standard Webhooks secret starts with whsec_")
     encoded = secret[len(STANDARD_SECRET_PREFIX) :]
     try:
-        key = base64.b64decode(encoded, validate=True)
+        # Unpadded base64 is common in the wild: pad it.
+        key = base64.b64decode(encoded + "=" * (-len(encoded) % 4), validate=True)
     except (binascii.Error, ValueError) as exc:
         raise ValueError("a Standard Webhooks secret is whsec_ followed by base64") from exc
     if len(key) < 16:
