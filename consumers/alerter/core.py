@@ -15,10 +15,10 @@ from dataclasses import dataclass
 from consumers.alerter.developments import (
     Development,
     FoldResult,
-    candidate_ids,
     choose_development,
     fold_event,
     free_slot,
+    present_candidate_ids,
     start_development,
 )
 from consumers.alerter.digest import digest_period
@@ -84,9 +84,10 @@ class Alerter:
         self._settings = settings
         self._clock = clock
 
-    def _fold(self, event: Event, working: dict[str, Development]) -> FoldResult | None:
+    def _fold(
+        self, event: Event, ids: Sequence[str], working: dict[str, Development]
+    ) -> FoldResult | None:
         window = self._settings.development_window_days
-        ids = candidate_ids(event, window)
         candidates = [working[i] for i in ids if i in working]
         chosen = choose_development(
             event, candidates, window_days=window, overlap_min=self._settings.evidence_overlap_min
@@ -144,16 +145,25 @@ class Alerter:
         """
         news = [event for event in events if not event.historical]
         window = self._settings.development_window_days
+        # The first slot of each candidate day, then the next slots of the days that have one:
+        # new developments (the common case) cost one small mget.
+        stored: dict[str, StoredDevelopment] = {}
         wanted: set[str] = set()
-        for event in news:
-            wanted.update(candidate_ids(event, window))
-        stored: dict[str, StoredDevelopment] = self._store.get_many(wanted)
+        while True:
+            ids_of = [present_candidate_ids(event, window, stored.__contains__) for event in news]
+            more = {dev_id for ids in ids_of for dev_id in ids} - wanted
+            if not more:
+                break
+            wanted |= more
+            stored.update(self._store.get_many(more))
         working = {dev_id: item.development for dev_id, item in stored.items()}
         dirty: set[str] = set()
         plans: list[AlertPlan] = []
         applied = created = 0
         for event in news:
-            result = self._fold(event, working)
+            # Developments this batch created count too: computed against ``working``.
+            ids = present_candidate_ids(event, window, working.__contains__)
+            result = self._fold(event, ids, working)
             if result is None or not result.applied:
                 continue
             applied += 1
@@ -168,8 +178,12 @@ class Alerter:
         entries = [entry for plan in plans for entry in self._entries(plan)]
         # The outbox first: once a development records an alert, the alert must exist.
         was_created = self._outbox.create_pending(entries)
-        self._store.put_many([(working[dev_id], stored.get(dev_id)) for dev_id in sorted(dirty)])
         fresh = [e for e, new in zip(entries, was_created, strict=True) if new]
+        # Durable in the outbox: sending may start while the developments are written. A crash
+        # before they are leaves the events to be replayed, and their alerts then find their
+        # outbox entries (same ids) already created: nothing is sent twice.
+        self._dispatcher.submit(fresh)
+        self._store.put_many([(working[dev_id], stored.get(dev_id)) for dev_id in sorted(dirty)])
         existing = [
             e.entry_id
             for e, new in zip(entries, was_created, strict=True)
@@ -181,7 +195,7 @@ class Alerter:
             for entry in self._outbox.get_many(existing).values()
             if entry.record.status is DeliveryStatus.PENDING
         ]
-        self._dispatcher.submit([*fresh, *still_pending])
+        self._dispatcher.submit(still_pending)
         if self._feed is not None and dirty:
             self._write_feeds([working[dev_id] for dev_id in sorted(dirty)])
         if self._metrics is not None:

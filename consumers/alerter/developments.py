@@ -10,9 +10,10 @@ therefore a realtime ``mget`` of a few ids, never a search that waits for a refr
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from functools import lru_cache
 from typing import Annotated, Literal
 from urllib.parse import urlsplit
 
@@ -215,6 +216,7 @@ def modality_change(before: Modality, after: Modality) -> ModalityChange | None:
     return None
 
 
+@lru_cache(maxsize=4096)
 def evidence_tokens(text: str) -> frozenset[str]:
     """The content words of an evidence sentence, lower-cased."""
     return frozenset(
@@ -265,6 +267,35 @@ def candidate_ids(event: Event, window_days: int) -> list[str]:
         for offset in offsets
         for slot in range(SLOTS_PER_DAY)
     ]
+
+
+def candidate_days(event: Event, window_days: int) -> list[date | None]:
+    """The anchor days a development of ``event`` could have, nearest first."""
+    anchor = anchor_date(event)
+    if anchor is None:
+        return [None]
+    offsets = sorted(range(-window_days, window_days + 1), key=lambda d: (abs(d), d))
+    return [anchor + timedelta(days=offset) for offset in offsets]
+
+
+def present_candidate_ids(
+    event: Event, window_days: int, present: Callable[[str], bool]
+) -> list[str]:
+    """The ids of :func:`candidate_ids` that can exist, given which ids ``present`` knows.
+
+    Slots of a day are taken in order (:func:`free_slot`), so slot ``k + 1`` of a day exists
+    only when slot ``k`` does: the ids after the first absent slot of a day are left out. This
+    spares most of the hashing and of the ``mget`` of a batch of new developments.
+    """
+    key = actor_key(event)
+    ids: list[str] = []
+    for day in candidate_days(event, window_days):
+        for slot in range(SLOTS_PER_DAY):
+            dev_id = development_id(event.type, key, day, slot)
+            ids.append(dev_id)
+            if not present(dev_id):
+                break
+    return ids
 
 
 def source_key(event: Event) -> str:
