@@ -178,12 +178,11 @@ class Alerter:
         entries = [entry for plan in plans for entry in self._entries(plan)]
         # The outbox first: once a development records an alert, the alert must exist.
         was_created = self._outbox.create_pending(entries)
-        fresh = [e for e, new in zip(entries, was_created, strict=True) if new]
-        # Durable in the outbox: sending may start while the developments are written. A crash
-        # before they are leaves the events to be replayed, and their alerts then find their
-        # outbox entries (same ids) already created: nothing is sent twice.
-        self._dispatcher.submit(fresh)
+        # Sent only once the developments are written too: when another process changed one of
+        # them meanwhile (a conflict, the batch is retried), that process sends these entries,
+        # and sending them here as well would deliver them twice.
         self._store.put_many([(working[dev_id], stored.get(dev_id)) for dev_id in sorted(dirty)])
+        fresh = [e for e, new in zip(entries, was_created, strict=True) if new]
         existing = [
             e.entry_id
             for e, new in zip(entries, was_created, strict=True)
@@ -195,7 +194,7 @@ class Alerter:
             for entry in self._outbox.get_many(existing).values()
             if entry.record.status is DeliveryStatus.PENDING
         ]
-        self._dispatcher.submit(still_pending)
+        self._dispatcher.submit([*fresh, *still_pending])
         if self._feed is not None and dirty:
             self._write_feeds([working[dev_id] for dev_id in sorted(dirty)])
         if self._metrics is not None:
