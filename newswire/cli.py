@@ -11,8 +11,8 @@ from pydantic import ValidationError
 from rich.console import Console
 
 from consumers.alerter.commands import subscriptions_app
-from newswire.airflow.commands import airflow_app
 from consumers.alerter.feed_server import feeds_app
+from newswire.airflow.commands import airflow_app
 from newswire.errors import NewswireError
 from newswire.extract.commands import eval_command, extract_command
 from newswire.ingest.commands import ingest_command, normalize_command
