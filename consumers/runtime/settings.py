@@ -70,7 +70,7 @@ class ConsumerSettings(RenamedSettings):
     )
     dlq_timeout_seconds: float = Field(default=60.0, gt=0)
     empty_share_rejoin_seconds: float = Field(
-        default=10.0,
+        default=3.0,
         gt=0,
         description="Join again when an empty partition share lasts this long (doubling).",
     )
