@@ -28,6 +28,7 @@ import pytest
 from elasticsearch import Elasticsearch
 from kafka import KafkaAdminClient, KafkaConsumer
 from kafka.structs import TopicPartition
+from newswire_testing.topics import read_topic
 
 from consumers.indexer import IndexerSettings
 from consumers.indexer.service import IndexerService
@@ -328,21 +329,6 @@ def wait_for_count(es: Elasticsearch, alias: str, expected: int, timeout_s: floa
     return found
 
 
-def read_dead_letters(kafka: KafkaSettings, topic: str, expected: int) -> list[Any]:
-    """Read a dead-letter topic from the beginning until ``expected`` messages (or 20 s)."""
-    consumer = KafkaConsumer(**kafka.client_options(), group_id=None, auto_offset_reset="earliest")
-    try:
-        consumer.assign([TopicPartition(topic, 0)])
-        found: list[Any] = []
-        deadline = time.monotonic() + 20
-        while len(found) < expected and time.monotonic() < deadline:
-            for records in consumer.poll(timeout_ms=500).values():
-                found.extend(records)
-        return found
-    finally:
-        consumer.close()
-
-
 def indexer_env(settings: IndexerSettings, **overrides: str) -> dict[str, str]:
     """The environment that makes a ``newswire consume indexer`` subprocess use ``settings``."""
     env = dict(os.environ)
@@ -461,7 +447,7 @@ class IndexerKit:
     count_documents = staticmethod(count_documents)
     document_ids = staticmethod(document_ids)
     wait_for_count = staticmethod(wait_for_count)
-    read_dead_letters = staticmethod(read_dead_letters)
+    read_dead_letters = staticmethod(read_topic)
     dead_letter_count = staticmethod(dead_letter_count)
     start_indexer_process = staticmethod(start_indexer_process)
     log_events = staticmethod(log_events)
