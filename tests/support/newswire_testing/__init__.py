@@ -1,6 +1,8 @@
 """Test support for newswire: the loopback servers the tests start, as one pytest plugin.
 
-:mod:`.webserver` is the fetcher's scriptable HTTP server, :mod:`.newssite` the news site the
+:mod:`.loopback` is the one way they serve HTTP on 127.0.0.1 (the indexer's fault proxy and
+the Kibana and TLS endpoints use it too); :mod:`.webserver` is the fetcher's scriptable HTTP
+server, :mod:`.newssite` the news site the
 ingest and DAG tests crawl; :mod:`.plugin` exposes them as fixtures (registered by
 ``tests/conftest.py``). Beside them, the helpers more than one test module needs, one copy each:
 :mod:`.topics` (send raw messages to a Kafka topic, read one back), :mod:`.commands` (run one

@@ -28,6 +28,7 @@ import pytest
 from elasticsearch import Elasticsearch
 from kafka import KafkaAdminClient, KafkaConsumer
 from kafka.structs import TopicPartition
+from newswire_testing.loopback import LoopbackServer
 from newswire_testing.topics import read_topic
 
 from consumers.indexer import IndexerSettings
@@ -117,22 +118,18 @@ class FaultProxy:
                 if not isinstance(sys.exc_info()[1], ConnectionError):
                     super().handle_error(request, client_address)
 
-        self._server = Server(("127.0.0.1", 0), Handler)
-        self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._server = LoopbackServer(Handler, server_class=Server)
 
     @property
     def url(self) -> str:
-        host, port = self._server.server_address[:2]
-        return f"http://{host!s}:{port}"
+        return self._server.url
 
     def start(self) -> FaultProxy:
-        self._thread.start()
+        self._server.start()
         return self
 
     def stop(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()
+        self._server.stop()
         self._client.close()
 
     def reject_bulk_items(self, count: int) -> None:
