@@ -9,18 +9,26 @@ run:
   development; the time from just before the produce call to the receiver getting the webhook
   (Kafka, consumer poll, Elasticsearch mget + outbox + developments, delivery worker, HTTP);
 - throughput: a burst of events produced at once; alerts/s from the first produce to the last
-  webhook received.
+  webhook received;
+- outbox throughput (issue 15's figure): batches of events handed to the alerter as the consumer
+  hands them (developments and outbox entries written to Elasticsearch, then delivered by the
+  destination worker with at-least-once bookkeeping and idempotency keys); alerts/s from the
+  first batch to the last webhook received, once with the default signature and once with
+  Standard Webhooks signing, as a ratio to the bare POST loop's requests/s.
 
 The alerter runs in this process (the real runtime, Kafka and Elasticsearch), with its own topic,
 consumer group and indices, deleted at the end. Goal: p95 latency <= 1 s.
 
-Run: ``.venv/bin/python benchmarks/bench_alerter.py [--latency-events N] [--rate R] [--burst M]``
+Run: ``.venv/bin/python benchmarks/bench_alerter.py [--latency-events N] [--rate R] [--burst M]
+[--outbox K] [--batch B]``
 """
 
 from __future__ import annotations
 
 import argparse
+import base64
 import json
+import os
 import statistics
 import tempfile
 import threading
@@ -138,14 +146,79 @@ def baseline(url: str, requests: int) -> tuple[list[float], float]:
     return latencies, requests / elapsed
 
 
+def outbox_throughput(
+    *,
+    receiver_factory: type[Receiver],
+    settings: AlerterSettings,
+    es_settings: ElasticsearchSettings,
+    workdir: Path,
+    run: str,
+    scheme: str,
+    count: int,
+    batch: int,
+) -> tuple[float, float]:
+    """(alerts/s through the outbox to a loopback webhook, bare POSTs/s) measured back to back."""
+    receiver = receiver_factory()
+    channel: dict[str, Any] = {"type": "webhook", "url": receiver.url, "max_per_second": 10000}
+    if scheme == "standard-webhooks":
+        channel.update(secret_env="NEWSWIRE_BENCH_WHSEC", signature="standard-webhooks")
+    path = workdir / f"subscriptions-{scheme}.yaml"
+    path.write_text(
+        yaml.safe_dump(
+            {
+                "subscriptions": [
+                    {
+                        "id": "bench",
+                        "event_types": ["LEADER_CONTACT"],
+                        "actors_any": ["Vladimir Putin"],
+                        "channels": [channel],
+                    }
+                ]
+            }
+        )
+    )
+    service = AlerterService(settings, subscriptions_file=path, es_settings=es_settings)
+    try:
+        alerter = service.open()
+        warm = make_event(run + "w", 0)
+        alerter.process([warm])
+        if not receiver.wait_for([warm.event_id], 60):
+            raise SystemExit("the outbox run did not deliver its warm-up event")
+        _, post_rate = baseline(receiver.url, 500)
+        events = [make_event(run + "o", i) for i in range(count)]
+        started = time.perf_counter()
+        for first in range(0, count, batch):
+            alerter.process(events[first : first + batch])
+        if not receiver.wait_for([e.event_id for e in events], 300):
+            raise SystemExit("the outbox run was not delivered within 300 s")
+        last = max(receiver.arrivals[e.event_id] for e in events)
+        rate = count / (last - started)
+    finally:
+        service.close()
+        receiver.close()
+        client = Elasticsearch(**es_settings.client_options())  # type: ignore[arg-type]
+        for index in (settings.developments_index, settings.outbox_index):
+            client.options(ignore_status=404).indices.delete(index=index)
+        client.close()
+    return rate, post_rate
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--latency-events", type=int, default=100)
     parser.add_argument("--rate", type=float, default=10.0, help="events/s in the latency run")
     parser.add_argument("--burst", type=int, default=300)
+    parser.add_argument("--outbox", type=int, default=2000, help="alerts in each outbox run")
+    parser.add_argument(
+        "--batch", type=int, default=500, help="events per alerter call (a Kafka poll: 500)"
+    )
     args = parser.parse_args()
 
     run = uuid.uuid4().hex[:8]
+    # The Standard Webhooks run's secret, named by its channel (bench only, not a real secret).
+    os.environ.setdefault(
+        "NEWSWIRE_BENCH_WHSEC", "whsec_" + base64.b64encode(uuid.uuid4().bytes * 2).decode()
+    )
     kafka = KafkaSettings()
     es_settings = ElasticsearchSettings()
     settings = AlerterSettings(
@@ -229,6 +302,25 @@ def main() -> None:
         admin.delete_topics([settings.topic, settings.topic + ".dlq"])
         admin.close()
 
+    outbox_rates = {
+        scheme: outbox_throughput(
+            receiver_factory=Receiver,
+            settings=settings.model_copy(
+                update={
+                    "developments_index": f"{settings.developments_index}-{scheme}",
+                    "outbox_index": f"{settings.outbox_index}-{scheme}",
+                }
+            ),
+            es_settings=es_settings,
+            workdir=workdir,
+            run=f"{run}{scheme[:1]}",
+            scheme=scheme,
+            count=args.outbox,
+            batch=args.batch,
+        )
+        for scheme in ("newswire", "standard-webhooks")
+    }
+
     b50, b95 = percentile(base_latencies, 0.5), percentile(base_latencies, 0.95)
     p50, p95 = percentile(latencies, 0.5), percentile(latencies, 0.95)
     print(
@@ -244,6 +336,12 @@ def main() -> None:
         f"burst of {args.burst} events: {alerts_per_s:.0f} alerts/s sustained "
         f"({alerts_per_s / base_rate:.2f} of the bare POST rate)"
     )
+    for scheme, (rate, post_rate) in outbox_rates.items():
+        print(
+            f"outbox -> webhook ({args.outbox} alerts, batches of {args.batch}, {scheme} "
+            f"signature): {rate:.0f} alerts/s, bare POST loop {post_rate:.0f} req/s in the same "
+            f"run: {rate / post_rate:.2f}x (goal >= 0.5x: {'met' if rate >= 0.5 * post_rate else 'NOT met'})"
+        )
 
 
 if __name__ == "__main__":

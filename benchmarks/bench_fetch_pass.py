@@ -6,7 +6,7 @@ feed and 25 article pages, every response delayed by 200 ms. The last host drips
 bodies, one byte a second. Each host is one source of the catalogue (rate limit ``--rate`` per
 second). The pass's own fetch machinery runs (``FetchPool.map_sources`` over ``fetch_source``
 with one shared pool, exactly as ``run_ingest_pass`` does; normalizing is not timed), from a
-cold state dir, with ``--workers`` workers, with the default (8), and with one worker (today's
+cold state dir, with ``--workers`` workers, with the default, and with one worker (today's
 one-after-another behaviour), in the same run.
 
 The ideal for the healthy hosts is what their rate limit allows: 27 requests per host (robots,
@@ -168,7 +168,7 @@ def describe(label: str, result: PassResult, ideal: float) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rate", type=float, default=4.0, help="requests/s per host")
-    parser.add_argument("--workers", type=int, default=24)
+    parser.add_argument("--workers", type=int, default=FetchSettings().workers)
     parser.add_argument("--deadline", type=float, default=2.0, help="request deadline, s")
     parser.add_argument("--skip-sequential", action="store_true")
     args = parser.parse_args()

@@ -11,6 +11,7 @@ from pydantic import ValidationError
 from rich.console import Console
 
 from consumers.alerter.commands import subscriptions_app
+from consumers.alerter.feed_server import feeds_app
 from newswire.airflow.commands import airflow_app
 from newswire.errors import NewswireError
 from newswire.extract.commands import eval_command, extract_command
@@ -226,11 +227,14 @@ def consume_alerter(
     until_idle: float | None = typer.Option(
         None, "--until-idle", help="Exit 0 once no event arrived for this many seconds."
     ),
+    feed_dir: Path | None = typer.Option(
+        None, "--feed-dir", help="Also write an Atom feed per subscription (DIR/<id>.atom)."
+    ),
 ) -> None:
     """Notify subscribers once per new development."""
     from consumers.alerter.service import main as run
 
-    raise typer.Exit(run(subscriptions, until_idle))
+    raise typer.Exit(run(subscriptions, until_idle, feed_dir))
 
 
 @app.command("status")
@@ -249,6 +253,7 @@ def status(json_output: bool = typer.Option(False, "--json", help="Print JSON.")
     )
 
 
+app.add_typer(feeds_app, name="feeds")
 app.add_typer(
     subscriptions_app, name="subscriptions", help="List, add, remove and test subscriptions."
 )

@@ -44,6 +44,8 @@ class Notification(Contract):
     source_count: Annotated[int, Field(ge=1)] = 1
     source_urls: tuple[str, ...] = ()
     created_at: AwareDatetime
+    test: bool = False
+    """True for a sample sent by ``newswire subscriptions test``: not a real development."""
 
 
 class DeliveryRecord(Contract):

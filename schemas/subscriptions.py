@@ -28,14 +28,34 @@ class DigestMode(StrEnum):
     DAILY = "daily"
 
 
+class SignatureScheme(StrEnum):
+    """How a webhook is signed."""
+
+    NEWSWIRE = "newswire"
+    """``X-Newswire-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256>`` (the default)."""
+    STANDARD_WEBHOOKS = "standard-webhooks"
+    """``webhook-id``/``webhook-timestamp``/``webhook-signature`` per Standard Webhooks."""
+
+
 class WebhookChannel(Contract):
-    """A generic JSON webhook, signed with HMAC-SHA256 over timestamp and body."""
+    """A generic JSON webhook, signed with HMAC-SHA256 over timestamp and body.
+
+    With ``signature: standard-webhooks`` the secret named by ``secret_env`` (required then) is
+    in the ``whsec_<base64>`` form of the Standard Webhooks specification.
+    """
 
     type: Literal["webhook"]
     url: Annotated[str, Field(pattern=r"^https?://")]
     secret_env: EnvName | None = None
+    signature: SignatureScheme = SignatureScheme.NEWSWIRE
     timeout_seconds: Annotated[float, Field(gt=0, le=60)] = 5.0
     max_per_second: Annotated[float, Field(gt=0)] = 10.0
+
+    @model_validator(mode="after")
+    def _standard_webhooks_needs_a_secret(self) -> WebhookChannel:
+        if self.signature is SignatureScheme.STANDARD_WEBHOOKS and not self.secret_env:
+            raise ValueError("signature standard-webhooks needs secret_env (a whsec_ secret)")
+        return self
 
 
 class SlackChannel(Contract):
@@ -64,7 +84,22 @@ class EmailChannel(Contract):
     max_per_second: Annotated[float, Field(gt=0)] = 5.0
 
 
-Channel = Annotated[WebhookChannel | SlackChannel | EmailChannel, Field(discriminator="type")]
+class AppriseChannel(Contract):
+    """Any service Apprise speaks (Teams, Telegram, Discord, Matrix, ntfy, ...).
+
+    The service URL (``ntfy://...``, ``json://...``) holds credentials, so it is read from the
+    environment variable ``url_env``.
+    """
+
+    type: Literal["apprise"]
+    url_env: EnvName
+    timeout_seconds: Annotated[float, Field(gt=0, le=60)] = 10.0
+    max_per_second: Annotated[float, Field(gt=0)] = 1.0
+
+
+Channel = Annotated[
+    WebhookChannel | SlackChannel | EmailChannel | AppriseChannel, Field(discriminator="type")
+]
 
 
 class Subscription(Contract):

@@ -15,19 +15,41 @@ from email.message import EmailMessage
 from email.utils import formatdate
 from typing import Any, ClassVar, Generic, TypeVar
 
+import apprise
 import httpx
 from pydantic import SecretStr
 
 from consumers.alerter.errors import ChannelConfigError, DeliveryError
-from consumers.alerter.render import Message, email_content, slack_payload, webhook_body
+from consumers.alerter.render import (
+    Message,
+    apprise_content,
+    email_content,
+    is_test,
+    slack_payload,
+    webhook_body,
+)
 from consumers.alerter.settings import AlerterSettings, read_secret_env
-from consumers.alerter.signing import IDEMPOTENCY_HEADER, SIGNATURE_HEADER, sign
+from consumers.alerter.signing import (
+    IDEMPOTENCY_HEADER,
+    SIGNATURE_HEADER,
+    sign,
+    standard_webhooks_headers,
+    standard_webhooks_key,
+)
 from schemas.base import Contract
-from schemas.subscriptions import EmailChannel, SlackChannel, WebhookChannel
+from schemas.subscriptions import (
+    AppriseChannel,
+    EmailChannel,
+    SignatureScheme,
+    SlackChannel,
+    WebhookChannel,
+)
 
 log = logging.getLogger(__name__)
 
-ChannelOptions = WebhookChannel | SlackChannel | EmailChannel
+TEST_HEADER = "X-Newswire-Test"
+
+ChannelOptions = WebhookChannel | SlackChannel | EmailChannel | AppriseChannel
 OptionsT = TypeVar("OptionsT", bound=ChannelOptions)
 
 
@@ -57,6 +79,10 @@ class Notifier(ABC, Generic[OptionsT]):
     @abstractmethod
     def send(self, message: Message, idempotency_key: str) -> None:
         """Send one message, or raise :class:`DeliveryError`."""
+
+    def describe(self) -> str:
+        """What this channel is, for people (no secret in it)."""
+        return self.destination
 
     def close(self) -> None:
         """Release connections."""
@@ -106,8 +132,30 @@ class WebhookNotifier(_HttpNotifier[WebhookChannel]):
                     f"webhook {options.url}: environment variable {options.secret_env} is not set"
                 )
         self._secret = secret if secret is not None else settings.webhook_secret
-        if self._secret is None:
+        self._standard_key: bytes | None = None
+        if options.signature is SignatureScheme.STANDARD_WEBHOOKS:
+            if secret is None:
+                raise ChannelConfigError(
+                    f"webhook {options.url}: signature standard-webhooks needs secret_env"
+                )
+            try:
+                self._standard_key = standard_webhooks_key(secret.get_secret_value())
+            except ValueError as exc:
+                raise ChannelConfigError(
+                    f"webhook {options.url}: {options.secret_env}: {exc}"
+                ) from exc
+        elif self._secret is None:
             log.warning("webhook %s has no secret: its notifications are not signed", options.url)
+
+    def describe(self) -> str:
+        """The URL and the signature scheme."""
+        if self._standard_key is not None:
+            scheme = "standard-webhooks signature"
+        elif self._secret is not None:
+            scheme = f"{SIGNATURE_HEADER} signature"
+        else:
+            scheme = "unsigned"
+        return f"webhook {self.options.url} ({scheme})"
 
     @property
     def destination(self) -> str:
@@ -122,10 +170,16 @@ class WebhookNotifier(_HttpNotifier[WebhookChannel]):
             "User-Agent": "newswire-alerter/1",
             IDEMPOTENCY_HEADER: idempotency_key,
         }
-        if self._secret is not None:
-            headers[SIGNATURE_HEADER] = sign(
-                self._secret.get_secret_value(), body, int(time.time())
+        if is_test(message):
+            headers[TEST_HEADER] = "1"
+        # Signed now, at each attempt: verifiers refuse timestamps older than a few minutes.
+        now = int(time.time())
+        if self._standard_key is not None:
+            headers.update(
+                standard_webhooks_headers(self._standard_key, idempotency_key, body, now)
             )
+        elif self._secret is not None:
+            headers[SIGNATURE_HEADER] = sign(self._secret.get_secret_value(), body, now)
         try:
             response = self._http().post(self.options.url, content=body, headers=headers)
         except httpx.HTTPError as exc:
@@ -229,10 +283,66 @@ class EmailNotifier(Notifier[EmailChannel]):
             raise DeliveryError(f"{where}: {type(exc).__name__}: {exc}") from exc
 
 
+def _with_timeouts(url: str, seconds: float) -> str:
+    """The Apprise URL with its connect/read timeouts set, unless the URL sets them."""
+    query = url.partition("?")[2]
+    names = {part.partition("=")[0] for part in query.split("&") if part}
+    extra = [f"{name}={seconds:g}" for name in ("cto", "rto") if name not in names]
+    if not extra:
+        return url
+    return url + ("&" if "?" in url else "?") + "&".join(extra)
+
+
+class AppriseNotifier(Notifier[AppriseChannel]):
+    """Any service Apprise speaks; its URL (with credentials) is a secret from the environment.
+
+    Apprise reports a failed delivery as ``False``: that is a :class:`DeliveryError`, retried
+    like any other channel's.
+    """
+
+    options_model = AppriseChannel
+
+    def __init__(self, options: AppriseChannel, settings: AlerterSettings) -> None:
+        super().__init__(options, settings)
+        url = read_secret_env(options.url_env)
+        if url is None:
+            raise ChannelConfigError(f"apprise: environment variable {options.url_env} is not set")
+        self._apprise = apprise.Apprise()
+        if not self._apprise.add(_with_timeouts(url.get_secret_value(), options.timeout_seconds)):
+            # The URL is a secret: name the variable, not the URL.
+            raise ChannelConfigError(
+                f"apprise: {options.url_env} holds no URL that Apprise supports"
+            )
+
+    @property
+    def destination(self) -> str:
+        """Where this channel delivers."""
+        return f"apprise:{self.options.url_env}"
+
+    def describe(self) -> str:
+        """The variable holding the service URL (the URL itself is a secret)."""
+        return f"apprise ({self.options.url_env})"
+
+    def send(self, message: Message, idempotency_key: str) -> None:
+        """Send one message, or raise :class:`DeliveryError`."""
+        title, body = apprise_content(message)
+        try:
+            delivered = self._apprise.notify(body=body, title=title)
+        except Exception as exc:  # Apprise's plugins may raise anything: it is a failed attempt.
+            raise DeliveryError(f"apprise ({self.options.url_env}): {type(exc).__name__}") from exc
+        if not delivered:
+            raise DeliveryError(f"apprise ({self.options.url_env}): the service refused or failed")
+
+    def close(self) -> None:
+        """Forget the configured service."""
+        self._apprise.clear()
+
+
 CHANNELS: dict[str, type[Notifier[Any]]] = {
     "webhook": WebhookNotifier,
     "slack": SlackNotifier,
     "email": EmailNotifier,
+    "apprise": AppriseNotifier,
 }
 
 

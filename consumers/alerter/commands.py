@@ -116,6 +116,13 @@ def add(
     secret_env: Annotated[
         str | None, typer.Option("--secret-env", help="Env var of the webhook secret.")
     ] = None,
+    signature: Annotated[
+        str | None,
+        typer.Option("--signature", help="Webhook signature: newswire|standard-webhooks."),
+    ] = None,
+    apprise_env: Annotated[
+        str | None, typer.Option("--apprise-env", help="Env var of an Apprise service URL.")
+    ] = None,
     slack_env: Annotated[
         str | None, typer.Option("--slack-env", help="Env var of a Slack webhook URL.")
     ] = None,
@@ -128,7 +135,11 @@ def add(
     path = _file(file)
     channels: list[dict[str, Any]] = []
     if webhook:
-        channels.append({"type": "webhook", "url": webhook, "secret_env": secret_env})
+        channels.append(
+            {"type": "webhook", "url": webhook, "secret_env": secret_env, "signature": signature}
+        )
+    if apprise_env:
+        channels.append({"type": "apprise", "url_env": apprise_env})
     if slack_env:
         channels.append({"type": "slack", "webhook_url_env": slack_env})
     if email:
@@ -225,6 +236,7 @@ def sample_notification(sub: Subscription, now: datetime) -> Notification:
         source_count=1,
         source_urls=("https://example.org/newswire-test",),
         created_at=now,
+        test=True,
     )
 
 
@@ -233,7 +245,11 @@ def test(
     subscription_id: Annotated[str, typer.Argument(help="The subscription to test.")],
     file: FileOption = None,
 ) -> None:
-    """Send a sample notification through every channel of a subscription, now."""
+    """Send a sample notification (marked as a test) through every channel, now.
+
+    Prints, per channel, what it is (URL and signature scheme, or the variable holding an
+    Apprise URL), the idempotency key sent and whether it went through.
+    """
     path = _file(file)
     try:
         catalogue = load_catalogue(path)
@@ -245,18 +261,21 @@ def test(
     notification = sample_notification(sub, datetime.now(UTC))
     settings = AlerterSettings()
     failures = 0
+    typer.echo(f"test notification {notification.idempotency_key} for {sub.id}")
     for position, channel in enumerate(sub.channels):
         label = channel_label(position, channel.type)
+        what: str = channel.type
         try:
             notifier = build_notifier(channel, settings)
+            what = notifier.describe()
             try:
                 notifier.send(notification, notification.idempotency_key)
             finally:
                 notifier.close()
         except AlerterError as exc:
             failures += 1
-            typer.echo(f"{label}: FAILED: {exc}")
+            typer.echo(f"{label}: FAILED: {exc} [{what}]")
         else:
-            typer.echo(f"{label}: sent")
+            typer.echo(f"{label}: sent [{what}]")
     if failures:
         raise typer.Exit(code=1)

@@ -15,15 +15,17 @@ from dataclasses import dataclass
 from consumers.alerter.developments import (
     Development,
     FoldResult,
-    candidate_ids,
     choose_development,
     fold_event,
     free_slot,
+    present_candidate_ids,
     start_development,
 )
 from consumers.alerter.digest import digest_period
 from consumers.alerter.dispatch import Clock, Dispatcher, utc_now
-from consumers.alerter.matching import AlertPlan, plan_alerts
+from consumers.alerter.errors import AlerterError
+from consumers.alerter.feeds import FeedWriter
+from consumers.alerter.matching import AlertPlan, matches, plan_alerts
 from consumers.alerter.metrics import AlerterMetrics
 from consumers.alerter.render import build_notification
 from consumers.alerter.settings import AlerterSettings
@@ -71,8 +73,10 @@ class Alerter:
         *,
         clock: Clock = utc_now,
         metrics: AlerterMetrics | None = None,
+        feed: FeedWriter | None = None,
     ) -> None:
         self.subscriptions = tuple(subscriptions)
+        self._feed = feed
         self._metrics = metrics
         self._store = store
         self._outbox = outbox
@@ -80,9 +84,10 @@ class Alerter:
         self._settings = settings
         self._clock = clock
 
-    def _fold(self, event: Event, working: dict[str, Development]) -> FoldResult | None:
+    def _fold(
+        self, event: Event, ids: Sequence[str], working: dict[str, Development]
+    ) -> FoldResult | None:
         window = self._settings.development_window_days
-        ids = candidate_ids(event, window)
         candidates = [working[i] for i in ids if i in working]
         chosen = choose_development(
             event, candidates, window_days=window, overlap_min=self._settings.evidence_overlap_min
@@ -140,16 +145,25 @@ class Alerter:
         """
         news = [event for event in events if not event.historical]
         window = self._settings.development_window_days
+        # The first slot of each candidate day, then the next slots of the days that have one:
+        # new developments (the common case) cost one small mget.
+        stored: dict[str, StoredDevelopment] = {}
         wanted: set[str] = set()
-        for event in news:
-            wanted.update(candidate_ids(event, window))
-        stored: dict[str, StoredDevelopment] = self._store.get_many(wanted)
+        while True:
+            ids_of = [present_candidate_ids(event, window, stored.__contains__) for event in news]
+            more = {dev_id for ids in ids_of for dev_id in ids} - wanted
+            if not more:
+                break
+            wanted |= more
+            stored.update(self._store.get_many(more))
         working = {dev_id: item.development for dev_id, item in stored.items()}
         dirty: set[str] = set()
         plans: list[AlertPlan] = []
         applied = created = 0
         for event in news:
-            result = self._fold(event, working)
+            # Developments this batch created count too: computed against ``working``.
+            ids = present_candidate_ids(event, window, working.__contains__)
+            result = self._fold(event, ids, working)
             if result is None or not result.applied:
                 continue
             applied += 1
@@ -164,6 +178,9 @@ class Alerter:
         entries = [entry for plan in plans for entry in self._entries(plan)]
         # The outbox first: once a development records an alert, the alert must exist.
         was_created = self._outbox.create_pending(entries)
+        # Sent only once the developments are written too: when another process changed one of
+        # them meanwhile (a conflict, the batch is retried), that process sends these entries,
+        # and sending them here as well would deliver them twice.
         self._store.put_many([(working[dev_id], stored.get(dev_id)) for dev_id in sorted(dirty)])
         fresh = [e for e, new in zip(entries, was_created, strict=True) if new]
         existing = [
@@ -178,6 +195,8 @@ class Alerter:
             if entry.record.status is DeliveryStatus.PENDING
         ]
         self._dispatcher.submit([*fresh, *still_pending])
+        if self._feed is not None and dirty:
+            self._write_feeds([working[dev_id] for dev_id in sorted(dirty)])
         if self._metrics is not None:
             self._metrics.developments.inc(created)
             for plan in plans:
@@ -200,6 +219,20 @@ class Alerter:
             alerts=tuple(plans),
             entries_created=len(fresh),
         )
+
+    def _write_feeds(self, developments: Sequence[Development]) -> None:
+        assert self._feed is not None
+        changes = [
+            (sub.id, development)
+            for development in developments
+            for sub in self.subscriptions
+            if matches(sub, development)
+        ]
+        try:
+            self._feed.update(changes)
+        except AlerterError:
+            # A feed is a view: alerts went out, the next change of the feed rewrites it.
+            log.exception("cannot write the feeds of %d development(s)", len(developments))
 
     def flush_digests(self) -> int:
         """Send the digests whose period has ended by the alerter's clock."""

@@ -10,9 +10,10 @@ therefore a realtime ``mget`` of a few ids, never a search that waits for a refr
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from functools import lru_cache
 from typing import Annotated, Literal
 from urllib.parse import urlsplit
 
@@ -190,6 +191,24 @@ def modality_level(modality: Modality) -> int:
     return _LEVEL[modality]
 
 
+def before_its_date(event: Event, event_day: date | None) -> bool:
+    """Whether ``event`` was published before ``event_day`` (the day the event is about)."""
+    if event_day is None or event.published_at is None:
+        return False
+    return event.published_at.date() < event_day
+
+
+def effective_modality(event: Event, event_day: date | None) -> Modality:
+    """The modality a report can stand for, given the day the event is about.
+
+    An "it happened" published before that day can only announce it: it counts as planned (the
+    report still corroborates the development).
+    """
+    if _LEVEL[event.modality] == _LEVEL[Modality.ASSERTED] and before_its_date(event, event_day):
+        return Modality.PLANNED
+    return event.modality
+
+
 def modality_change(before: Modality, after: Modality) -> ModalityChange | None:
     """The change from ``before`` to ``after`` when it matters (a higher level), else None."""
     if _LEVEL[after] > _LEVEL[before]:
@@ -197,6 +216,7 @@ def modality_change(before: Modality, after: Modality) -> ModalityChange | None:
     return None
 
 
+@lru_cache(maxsize=4096)
 def evidence_tokens(text: str) -> frozenset[str]:
     """The content words of an evidence sentence, lower-cased."""
     return frozenset(
@@ -247,6 +267,35 @@ def candidate_ids(event: Event, window_days: int) -> list[str]:
         for offset in offsets
         for slot in range(SLOTS_PER_DAY)
     ]
+
+
+def candidate_days(event: Event, window_days: int) -> list[date | None]:
+    """The anchor days a development of ``event`` could have, nearest first."""
+    anchor = anchor_date(event)
+    if anchor is None:
+        return [None]
+    offsets = sorted(range(-window_days, window_days + 1), key=lambda d: (abs(d), d))
+    return [anchor + timedelta(days=offset) for offset in offsets]
+
+
+def present_candidate_ids(
+    event: Event, window_days: int, present: Callable[[str], bool]
+) -> list[str]:
+    """The ids of :func:`candidate_ids` that can exist, given which ids ``present`` knows.
+
+    Slots of a day are taken in order (:func:`free_slot`), so slot ``k + 1`` of a day exists
+    only when slot ``k`` does: the ids after the first absent slot of a day are left out. This
+    spares most of the hashing and of the ``mget`` of a batch of new developments.
+    """
+    key = actor_key(event)
+    ids: list[str] = []
+    for day in candidate_days(event, window_days):
+        for slot in range(SLOTS_PER_DAY):
+            dev_id = development_id(event.type, key, day, slot)
+            ids.append(dev_id)
+            if not present(dev_id):
+                break
+    return ids
 
 
 def source_key(event: Event) -> str:
@@ -324,7 +373,7 @@ def start_development(event: Event, dev_id: str, slot: int, now: datetime) -> De
         actors=event.actors,
         anchor_date=anchor_date(event),
         slot=slot,
-        modality=event.modality,
+        modality=effective_modality(event, anchor_date(event)),
         event_ids=(event.event_id,),
         source_keys=(source_key(event),),
         source_urls=(event.article_url,) if event.article_url else (),
@@ -344,14 +393,20 @@ def fold_event(development: Development, event: Event, now: datetime) -> FoldRes
 
     A report already folded in changes nothing (replays are no-ops). A report of a stronger
     modality level bumps the development's version: that is what triggers a follow-up alert.
+    A report that says it happened but was published before the development's date cannot
+    mean it happened (no follow-up): it is kept as corroboration only.
     """
     if event.event_id in development.event_ids:
         return FoldResult(development, applied=False, created=False, modality_change=None)
-    change = modality_change(development.modality, event.modality)
+    event_day = development.anchor_date
+    if event.event_date is not None and (event_day is None or event.event_date > event_day):
+        event_day = event.event_date
+    modality = effective_modality(event, event_day)
+    change = modality_change(development.modality, modality)
     updated = development.model_copy(
         update={
             "version": development.version + (1 if change is not None else 0),
-            "modality": _stronger(development.modality, event.modality),
+            "modality": _stronger(development.modality, modality),
             "event_ids": (*development.event_ids, event.event_id),
             "source_keys": _append_capped(
                 development.source_keys, [source_key(event)], MAX_SOURCES

@@ -15,6 +15,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -91,6 +92,10 @@ class DestinationWorker:
         self._stopping = False
         self._busy = False
         self._unrecorded: list[tuple[DeliveryJob, datetime]] = []
+        self._recording = 0
+        # Sent marks are written by a thread of their own: a bulk request to the outbox never
+        # holds up the next send (their order among themselves is kept: one thread).
+        self._recorder = ThreadPoolExecutor(max_workers=1, thread_name_prefix="record sent")
         self._last_send = 0.0
         self._thread = threading.Thread(
             target=self._run, name=f"deliver {destination[:40]}", daemon=True
@@ -109,7 +114,9 @@ class DestinationWorker:
     def pending(self) -> int:
         """Jobs queued, being sent, or sent but not yet recorded."""
         with self._cond:
-            return len(self._heap) + (1 if self._busy else 0) + len(self._unrecorded)
+            return (
+                len(self._heap) + (1 if self._busy else 0) + len(self._unrecorded) + self._recording
+            )
 
     def _due_now(self) -> bool:
         with self._cond:
@@ -137,9 +144,9 @@ class DestinationWorker:
 
     def _run(self) -> None:
         while True:
-            # Sent marks are written in bulk when the queue has nothing due (or 100 piled
+            # Sent marks are written in bulk when the queue has nothing due (or 200 piled
             # up): a crash before that repeats those messages once, with the same keys.
-            if self._unrecorded and (len(self._unrecorded) >= 100 or not self._due_now()):
+            if self._unrecorded and (len(self._unrecorded) >= 200 or not self._due_now()):
                 self._flush_sent()
             job = self._next_job()
             if job is None:
@@ -158,6 +165,7 @@ class DestinationWorker:
                 with self._cond:
                     self._busy = False
         self._flush_sent()
+        self._recorder.shutdown(wait=True)
 
     def _attempt(self, job: DeliveryJob) -> None:
         now = self._clock()
@@ -208,8 +216,20 @@ class DestinationWorker:
     def _flush_sent(self) -> None:
         with self._cond:
             batch, self._unrecorded = self._unrecorded, []
-        if not batch:
-            return
+            self._recording += len(batch)
+        if batch:
+            self._recorder.submit(self._record_batch, batch)
+
+    def _record_batch(self, batch: list[tuple[DeliveryJob, datetime]]) -> None:
+        try:
+            self._write_sent(batch)
+        except Exception:
+            log.exception("recording %d sent deliveries failed", len(batch))
+        finally:
+            with self._cond:
+                self._recording -= len(batch)
+
+    def _write_sent(self, batch: list[tuple[DeliveryJob, datetime]]) -> None:
         changes = [
             (
                 job.entry_ids,

@@ -35,6 +35,12 @@ _MODALITY_LABEL: dict[Modality, str] = {
     Modality.NEGATED: "denied or ruled out",
 }
 _MAX_QUOTE = 500
+TYPE_LABEL = _TYPE_LABEL
+
+
+def modality_label(modality: Modality) -> str:
+    """How a modality reads in a headline ("happened", "planned", ...)."""
+    return _MODALITY_LABEL[modality]
 
 
 @dataclass(frozen=True, slots=True)
@@ -245,16 +251,124 @@ def _html_section(notification: Notification) -> str:
     return "\n".join(parts)
 
 
-def email_content(message: Message) -> tuple[str, str, str]:
-    """(subject, plain text, HTML) of an email."""
+def is_test(message: Message) -> bool:
+    """Whether ``message`` is a sample from ``newswire subscriptions test``."""
     if isinstance(message, Notification):
-        subject = f"[newswire] {message.headline}"
-        return subject, _text_section(message) + "\n", _html_document(_html_section(message))
-    count = len(message.notifications)
-    subject = f"[newswire] digest {message.subscription_id}: {count} development(s)"
-    text = "\n\n----\n\n".join(_text_section(n) for n in message.notifications) + "\n"
-    body = "\n<hr>\n".join(_html_section(n) for n in message.notifications)
-    return subject, text, _html_document(body)
+        return message.test
+    return any(n.test for n in message.notifications)
+
+
+def _test_prefix(message: Message) -> str:
+    return "[TEST] " if is_test(message) else ""
+
+
+@dataclass(frozen=True, slots=True)
+class DigestItem:
+    """One development in a digest: its latest notification and what changed since the last."""
+
+    notification: Notification
+    since_last: tuple[str, ...]
+
+
+def digest_items(message: DigestMessage) -> list[tuple[EventType, list[DigestItem]]]:
+    """The developments of a digest grouped by type, newest first within a type.
+
+    Several versions of one development in one period make one item (the latest version); what
+    changed since the last digest is "new" for a development first seen in this period, else
+    the follow-ups' changes.
+    """
+    by_development: dict[str, list[Notification]] = {}
+    for notification in message.notifications:
+        by_development.setdefault(notification.development_id, []).append(notification)
+    items: list[DigestItem] = []
+    for versions in by_development.values():
+        versions.sort(key=lambda n: n.development_version)
+        latest = versions[-1]
+        if any(n.kind is NotificationKind.NEW for n in versions):
+            since: tuple[str, ...] = ("new development",)
+        else:
+            changes = [c for n in versions for c in n.changes]
+            since = tuple(dict.fromkeys(changes)) or ("updated",)
+        items.append(DigestItem(latest, since))
+    groups: dict[EventType, list[DigestItem]] = {}
+    for item in items:
+        groups.setdefault(item.notification.event.type, []).append(item)
+    ordered = []
+    for event_type in _TYPE_LABEL:
+        group = groups.get(event_type)
+        if group:
+            group.sort(key=lambda i: (i.notification.created_at, i.notification.development_id))
+            group.reverse()
+            ordered.append((event_type, group))
+    # Types with the newest development first.
+    ordered.sort(key=lambda pair: pair[1][0].notification.created_at, reverse=True)
+    return ordered
+
+
+def _period_text(message: DigestMessage) -> str:
+    return f"{message.period_start:%Y-%m-%d %H:%M} to {message.period_end:%Y-%m-%d %H:%M} UTC"
+
+
+def _digest_text(message: DigestMessage, groups: list[tuple[EventType, list[DigestItem]]]) -> str:
+    count = sum(len(items) for _, items in groups)
+    lines = [
+        f"{_test_prefix(message)}newswire digest for subscription {message.subscription_id}",
+        f"{_period_text(message)}: {count} development(s)",
+    ]
+    for event_type, items in groups:
+        title = f"{_TYPE_LABEL[event_type]} ({len(items)})"
+        lines += ["", "", title, "=" * len(title)]
+        for item in items:
+            lines += ["", f"Since the last digest: {'; '.join(item.since_last)}"]
+            lines.append(_text_section(item.notification))
+            lines.append("----")
+    return "\n".join(lines) + "\n"
+
+
+def _digest_html(message: DigestMessage, groups: list[tuple[EventType, list[DigestItem]]]) -> str:
+    esc = html.escape
+    count = sum(len(items) for _, items in groups)
+    parts = [
+        f"<h1>{esc(_test_prefix(message))}newswire digest for subscription "
+        f"{esc(message.subscription_id)}</h1>",
+        f"<p>{esc(_period_text(message))}: {count} development(s)</p>",
+    ]
+    for event_type, items in groups:
+        parts.append(
+            f'<section class="type"><h1>{esc(_TYPE_LABEL[event_type])} ({len(items)})</h1>'
+        )
+        for item in items:
+            since = esc("; ".join(item.since_last))
+            parts.append(
+                f'<article><p class="since"><b>Since the last digest:</b> {since}</p>'
+                f"{_html_section(item.notification)}</article>"
+            )
+        parts.append("</section>")
+    return "\n".join(parts)
+
+
+def email_content(message: Message) -> tuple[str, str, str]:
+    """(subject, plain text, HTML) of an email; a digest is grouped by type, newest first."""
+    prefix = _test_prefix(message)
+    if isinstance(message, Notification):
+        subject = f"{prefix}[newswire] {message.headline}"
+        text = _text_section(message) + "\n"
+        body = _html_section(message)
+        if message.test:
+            note = "This is a test notification sent by newswire subscriptions test."
+            text = f"{note}\n\n{text}"
+            body = f"<p><b>{html.escape(note)}</b></p>\n{body}"
+        return subject, text, _html_document(body)
+    groups = digest_items(message)
+    count = sum(len(items) for _, items in groups)
+    subject = f"{prefix}[newswire] digest {message.subscription_id}: {count} development(s)"
+    return subject, _digest_text(message, groups), _html_document(_digest_html(message, groups))
+
+
+def apprise_content(message: Message) -> tuple[str, str]:
+    """(title, plain-text body) for an Apprise service."""
+    subject, text, _ = email_content(message)
+    return subject.replace("[newswire] ", "", 1), text
 
 
 def _html_document(body: str) -> str:

@@ -17,6 +17,7 @@ from consumers.alerter.channels import Notifier, build_notifier
 from consumers.alerter.core import Alerter, channel_label
 from consumers.alerter.dispatch import Clock, Dispatcher, utc_now
 from consumers.alerter.errors import StoreConflictError, StoreError
+from consumers.alerter.feeds import FeedWriter
 from consumers.alerter.metrics import AlerterMetrics
 from consumers.alerter.settings import AlerterSettings
 from consumers.alerter.store import DevelopmentStore, Outbox
@@ -81,8 +82,10 @@ class AlerterService(ConsumerService[Event]):
         clock: Clock = utc_now,
         metrics: AlerterMetrics | None = None,
         consumer_metrics: ConsumerMetrics | None = None,
+        feed_dir: Path | None = None,
     ) -> None:
         super().__init__(settings, consumer_metrics=consumer_metrics)
+        self.feed_dir = feed_dir
         self.settings = settings
         self.metrics = (
             metrics if metrics is not None else AlerterMetrics(self.consumer_metrics.registry)
@@ -131,6 +134,7 @@ class AlerterService(ConsumerService[Event]):
             self.settings,
             clock=self._clock,
             metrics=self.metrics,
+            feed=FeedWriter(self.feed_dir) if self.feed_dir is not None else None,
         )
         recovered = self.dispatcher.recover()
         if recovered:
@@ -191,9 +195,10 @@ def run_alerter(
     *,
     subscriptions_file: Path | None = None,
     install_signal_handlers: bool = True,
+    feed_dir: Path | None = None,
 ) -> int:
     """Run one alerter process member until stopped or idle; returns the exit code."""
-    service = AlerterService(settings, subscriptions_file=subscriptions_file)
+    service = AlerterService(settings, subscriptions_file=subscriptions_file, feed_dir=feed_dir)
     return service.run(until_idle, install_signal_handlers=install_signal_handlers)
 
 
@@ -207,7 +212,17 @@ UntilIdleOption = Annotated[
 ]
 
 
-def main(subscriptions: SubscriptionsOption = None, until_idle: UntilIdleOption = None) -> int:
+FeedDirOption = Annotated[
+    Path | None,
+    typer.Option("--feed-dir", help="Also write an Atom feed per subscription here."),
+]
+
+
+def main(
+    subscriptions: SubscriptionsOption = None,
+    until_idle: UntilIdleOption = None,
+    feed_dir: FeedDirOption = None,
+) -> int:
     """Entry point of ``newswire consume alerter``; returns the exit code.
 
     Exit 0 after SIGTERM/SIGINT or once idle for ``until_idle`` seconds; 1 when the
@@ -216,14 +231,20 @@ def main(subscriptions: SubscriptionsOption = None, until_idle: UntilIdleOption 
     configure_json_logging()
     try:
         settings = AlerterSettings()
-        return run_alerter(settings, until_idle, subscriptions_file=subscriptions)
+        return run_alerter(
+            settings, until_idle, subscriptions_file=subscriptions, feed_dir=feed_dir
+        )
     except NewswireError as exc:
         log.error("alerter stopped on error", extra={"event": "fatal", "error": str(exc)})
         return 1
 
 
-def _command(subscriptions: SubscriptionsOption = None, until_idle: UntilIdleOption = None) -> None:
-    raise typer.Exit(main(subscriptions, until_idle))
+def _command(
+    subscriptions: SubscriptionsOption = None,
+    until_idle: UntilIdleOption = None,
+    feed_dir: FeedDirOption = None,
+) -> None:
+    raise typer.Exit(main(subscriptions, until_idle, feed_dir))
 
 
 if __name__ == "__main__":

@@ -19,9 +19,12 @@ from pydantic import ValidationError
 from consumers.alerter.actors import ActorTerm, Resolver, resolve_term
 from consumers.alerter.errors import SubscriptionError
 from consumers.alerter.settings import read_secret_env
+from consumers.alerter.signing import standard_webhooks_key
 from newswire.fsutil import write_text_atomically
 from schemas.subscriptions import (
+    AppriseChannel,
     EmailChannel,
+    SignatureScheme,
     SlackChannel,
     Subscription,
     SubscriptionCatalogue,
@@ -107,9 +110,11 @@ def load_catalogue(path: Path) -> SubscriptionCatalogue:
 
 
 def secret_env_names(
-    channel: WebhookChannel | SlackChannel | EmailChannel,
+    channel: WebhookChannel | SlackChannel | EmailChannel | AppriseChannel,
 ) -> list[tuple[str, str]]:
     """(option, environment variable) pairs of the secrets a channel needs."""
+    if isinstance(channel, AppriseChannel):
+        return [("url_env", channel.url_env)]
     if isinstance(channel, WebhookChannel):
         return [("secret_env", channel.secret_env)] if channel.secret_env else []
     if isinstance(channel, SlackChannel):
@@ -123,18 +128,25 @@ def secret_env_names(
 
 
 def check_secrets(catalogue: SubscriptionCatalogue, origin: str) -> None:
-    """Fail when an enabled subscription names a secret that is not set."""
+    """Fail when an enabled subscription names a secret that is not set or not of its form."""
     missing = []
     for index, sub in enumerate(catalogue.subscriptions):
         if not sub.enabled:
             continue
         for position, channel in enumerate(sub.channels):
+            where = f"{origin}: subscription {sub.id!r} (entry {index + 1}): channels[{position}]"
             for option, env_name in secret_env_names(channel):
-                if read_secret_env(env_name) is None:
-                    missing.append(
-                        f"{origin}: subscription {sub.id!r} (entry {index + 1}): "
-                        f"channels[{position}].{option}: environment variable {env_name} is not set"
-                    )
+                value = read_secret_env(env_name)
+                if value is None:
+                    missing.append(f"{where}.{option}: environment variable {env_name} is not set")
+                elif (
+                    isinstance(channel, WebhookChannel)
+                    and channel.signature is SignatureScheme.STANDARD_WEBHOOKS
+                ):
+                    try:
+                        standard_webhooks_key(value.get_secret_value())
+                    except ValueError as exc:
+                        missing.append(f"{where}.{option}: {env_name}: {exc}")
     if missing:
         raise SubscriptionError("\n".join(missing))
 

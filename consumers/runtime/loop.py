@@ -96,6 +96,8 @@ class ConsumerRuntime(Generic[RecordT]):
         )
         self._last_activity = time.monotonic()
         self._joined = False
+        self._empty_since: float | None = None
+        self._empty_rejoins = 0
         self._closing = False
         self._executor: ThreadPoolExecutor | None = None
         self._inflight: tuple[Batch[RecordT], Future[Sequence[Outcome]]] | None = None
@@ -199,6 +201,7 @@ class ConsumerRuntime(Generic[RecordT]):
                             break
                         self._last_activity = time.monotonic()
                         continue
+                    self._rejoin_after_empty_share()
                     if until_idle is None:
                         continue
                     if not self._joined:
@@ -250,6 +253,35 @@ class ConsumerRuntime(Generic[RecordT]):
                 f"{self.stage}: no partition assignment from group {self._settings.group_id!r} "
                 f"after {waited:.0f} s"
             )
+
+    def _rejoin_after_empty_share(self) -> None:
+        """Subscribe again when an empty share outlives a metadata refresh.
+
+        kafka-python sometimes keeps a share the leader computed before it knew the topics'
+        partitions, even after fresh metadata shows them (seen in CI). A new subscription makes
+        this member join again; it owns nothing yet, so nothing is lost. Bounded, so that a
+        member of a group with more members than partitions does not churn the group.
+        """
+        since = self._empty_since
+        if since is None or self._empty_rejoins >= self._settings.empty_share_rejoins:
+            return
+        wait = self._settings.empty_share_rejoin_seconds * (2**self._empty_rejoins)
+        if time.monotonic() - since < wait:
+            return
+        consumer = self._require_consumer()
+        self._empty_rejoins += 1
+        self._empty_since = time.monotonic()
+        log.warning(
+            "still no partitions after an empty share, joining the group again",
+            extra={"event": "rejoin", "stage": self.stage, "attempt": self._empty_rejoins},
+        )
+        try:
+            consumer.unsubscribe()
+            consumer.subscribe(topics=sorted(self._specs), listener=_Rebalance(self))
+        except KafkaError as exc:
+            raise ConsumerError(
+                f"cannot join group {self._settings.group_id!r} again: {exc}"
+            ) from exc
 
     def _on_signal(self, signum: int, frame: FrameType | None) -> None:
         log.info("signal received, stopping", extra={"event": "signal", "signal": signum})
@@ -453,6 +485,7 @@ class ConsumerRuntime(Generic[RecordT]):
         # yet; the next metadata refresh triggers a rejoin, so idling out now would skip them.
         self._joined = bool(assigned)
         self._last_activity = time.monotonic()
+        self._empty_since = None if assigned else time.monotonic()
         if not assigned:
             log.warning(
                 "empty partition assignment, waiting for a rejoin",

@@ -69,6 +69,14 @@ class ConsumerSettings(RenamedSettings):
         description="With until_idle: give up when no assignment came within this (plus idle).",
     )
     dlq_timeout_seconds: float = Field(default=60.0, gt=0)
+    empty_share_rejoin_seconds: float = Field(
+        default=10.0,
+        gt=0,
+        description="Join again when an empty partition share lasts this long (doubling).",
+    )
+    empty_share_rejoins: int = Field(
+        default=3, ge=0, le=10, description="How many times to join again after empty shares."
+    )
     metrics_port: int | None = Field(default=None, ge=0, le=65535)
     metrics_addr: str = "127.0.0.1"
     lag_refresh_seconds: float = Field(default=5.0, ge=0)

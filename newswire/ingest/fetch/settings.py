@@ -55,8 +55,10 @@ class FetchSettings(BaseSettings):
     deadline_retries: int = Field(
         default=1, ge=0, le=3, description="Retries of a request that missed its deadline."
     )
+    # Requests spend their time waiting on servers and rate limits, not on the CPU, so the
+    # default covers a few dozen slow hosts at once (each still capped by its own lanes).
     workers: int = Field(
-        default=8,
+        default=32,
         ge=1,
         le=256,
         description="Requests in flight at once in a pass (1: one after another, as before).",

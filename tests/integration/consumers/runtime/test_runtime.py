@@ -212,7 +212,13 @@ def test_a_member_that_joined_before_its_topic_existed_reads_it_once_it_appears(
     events = fixture_events()
     handler = RecordingHandler()
     settings = settings_for(kafka_settings, unique_suffix, False).model_copy(
-        update={"metadata_max_age_ms": 1_000, "join_timeout_seconds": 60.0}
+        # Metadata this member never refreshes on its own: only joining again brings the
+        # partitions in, as when kafka-python keeps a stale empty share.
+        update={
+            "metadata_max_age_ms": 600_000,
+            "empty_share_rejoin_seconds": 1.0,
+            "join_timeout_seconds": 60.0,
+        }
     )
     runtime = ConsumerRuntime([spec], handler, settings)
     result: list[int] = []

@@ -53,7 +53,7 @@ def receiver() -> Iterator[tuple[str, list[int], list[tuple[dict[str, str], byte
 
 
 def test_the_registry_maps_each_channel_type_to_its_notifier() -> None:
-    assert set(CHANNELS) == {"webhook", "slack", "email"}
+    assert set(CHANNELS) == {"webhook", "slack", "email", "apprise"}
     assert CHANNELS["slack"].options_model is SlackChannel
     notifier = build_notifier(
         WebhookChannel(type="webhook", url="http://127.0.0.1:1/"), AlerterSettings()

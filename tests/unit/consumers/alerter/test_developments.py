@@ -119,3 +119,26 @@ def test_source_key_prefers_source_id_then_host(make_event) -> None:
     assert source_key(no_source) == "host:lemonde.example"
     bare = make_event("call_held", "lemonde", source_id=None, article_url=None)
     assert source_key(bare) == f"article:{bare.article_id}"
+
+
+def test_an_asserted_report_published_before_the_event_date_is_no_follow_up(make_event) -> None:
+    planned = make_event(
+        "call_planned", "lemonde", event_date="2024-04-01", published_at="2024-03-10T08:00:00Z"
+    )
+    early = make_event(
+        "call_held", "bbc", event_date="2024-04-01", published_at="2024-03-10T09:00:00Z"
+    )
+    dev = start_development(planned, "d", 0, NOW)
+    result = fold_event(dev, early, NOW)
+    assert result.applied and result.modality_change is None
+    assert result.development.modality is Modality.PLANNED and result.development.version == 1
+    assert result.development.source_count == 2
+    # The other order: the misread report founds the development as planned.
+    founded = start_development(early, "d", 0, NOW)
+    assert founded.modality is Modality.PLANNED
+    # Published on or after the date, it is news.
+    late = make_event(
+        "call_held", "afp", event_date="2024-04-01", published_at="2024-04-01T10:00:00Z"
+    )
+    after = fold_event(dev, late, NOW)
+    assert after.modality_change is not None and after.development.version == 2

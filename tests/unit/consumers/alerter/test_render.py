@@ -111,3 +111,48 @@ def test_a_digest_groups_notifications(make_event) -> None:
     assert [n["kind"] for n in body["notifications"]] == ["new", "update"]
     assert body["idempotency_key"] == digest.idempotency_key
     assert "2 development(s)" in slack_payload(digest)["text"]
+
+
+def test_digest_groups_by_type_newest_first_and_collapses_versions(make_event) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from consumers.alerter.render import DigestMessage, digest_items, email_content
+    from schemas.notifications import Notification, NotificationKind
+
+    start = datetime(2024, 3, 18, 13, 0, tzinfo=UTC)
+
+    def note(
+        name: str, dev: str, version: int, minutes: int, kind: NotificationKind
+    ) -> Notification:
+        return Notification(
+            idempotency_key=f"{version:032x}"[-32:] if dev == "a" else f"{version + 100:032x}",
+            subscription_id="s",
+            development_id=dev,
+            development_version=version,
+            kind=kind,
+            changes=("modality changed from planned to asserted",) if version > 1 else (),
+            headline=name,
+            event=make_event(name),
+            created_at=start + timedelta(minutes=minutes),
+        )
+
+    message = DigestMessage(
+        "s",
+        "email#0",
+        start,
+        start + timedelta(hours=1),
+        (
+            note("call_planned", "a", 1, 1, NotificationKind.NEW),
+            note("troops_ruled_out", "b", 1, 5, NotificationKind.NEW),
+            note("call_held", "a", 2, 30, NotificationKind.UPDATE),
+        ),
+    )
+    groups = digest_items(message)
+    assert [t.value for t, _ in groups] == ["LEADER_CONTACT", "TROOP_DEPLOYMENT"]
+    (item,) = groups[0][1]
+    assert item.notification.development_version == 2
+    assert item.since_last == ("new development",)
+    subject, text, html = email_content(message)
+    assert subject == "[newswire] digest s: 2 development(s)"
+    assert text.index("Leader contact (1)") < text.index("Troop deployment (1)")
+    assert "Leader contact (1)" in html and "Troop deployment (1)" in html
