@@ -75,7 +75,7 @@ def resolve_topic(name: str) -> TopicSpec:
 def publish_file(
     spec: TopicSpec,
     path: Path,
-    settings: KafkaSettings | None = None,
+    settings: KafkaSettings,
     *,
     errors: TextIO | None = None,
 ) -> PublishReport:
@@ -114,7 +114,7 @@ def publish_file(
     return report
 
 
-def _open(settings: KafkaSettings | None) -> RecordPublisher:
-    publisher = RecordPublisher(settings or KafkaSettings())
+def _open(settings: KafkaSettings) -> RecordPublisher:
+    publisher = RecordPublisher(settings)
     publisher.open()
     return publisher
