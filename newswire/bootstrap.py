@@ -25,7 +25,8 @@ from schemas.indices import INDICES
 
 log = logging.getLogger(__name__)
 
-KIBANA_DIR = resource_path("newswire.stack", "resources", "kibana")
+# Found from the top package: importing newswire.stack here would import this module again.
+KIBANA_DIR = resource_path("newswire", "stack", "resources", "kibana")
 
 
 class BootstrapError(NewswireError):

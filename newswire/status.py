@@ -245,18 +245,18 @@ def _run_summary(run: dict[str, Any]) -> dict[str, Any]:
 
 
 def collect_status(
+    kafka: KafkaSettings,
+    elasticsearch: ElasticsearchSettings,
     *,
     consumer_groups: Sequence[str] = (),
     outbox_index: str | None = None,
     developments_index: str | None = None,
     runs_per_dag: int = 5,
-    kafka: KafkaSettings | None = None,
-    elasticsearch: ElasticsearchSettings | None = None,
 ) -> PipelineStatus:
     """Ask every part of the pipeline how it is; never raises for an unreachable service."""
     status = PipelineStatus()
-    _kafka_part(status, kafka or KafkaSettings(), consumer_groups)
-    _es_part(status, elasticsearch or ElasticsearchSettings(), outbox_index, developments_index)
+    _kafka_part(status, kafka, consumer_groups)
+    _es_part(status, elasticsearch, outbox_index, developments_index)
     _airflow_part(status, runs_per_dag)
     status.kafka["checked_at"] = datetime.now(UTC).isoformat()
     return status

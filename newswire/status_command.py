@@ -9,6 +9,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from newswire.settings import ElasticsearchSettings, KafkaSettings
 from newswire.status import PipelineStatus, collect_status
 
 
@@ -77,6 +78,8 @@ def status_command(
 ) -> None:
     """Print the pipeline's status; exit 1 when it is unhealthy."""
     status = collect_status(
+        KafkaSettings(),
+        ElasticsearchSettings(),
         consumer_groups=consumer_groups,
         outbox_index=outbox_index,
         developments_index=developments_index,

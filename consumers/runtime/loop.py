@@ -1,4 +1,10 @@
-"""The consumer loop: poll, validate, hand a batch to the handler, dead-letter, commit."""
+"""The consumer loop: poll, hand a batch to the handler, dead-letter, commit.
+
+The loop holds what needs the Kafka client (group membership, polling, pausing, committing,
+lag) and the optional pipelining thread. Its pure parts live beside it: decoding a batch and
+building its dead letters (:mod:`consumers.runtime.batch`), the retry policy and state machine
+(:mod:`consumers.runtime.retry`), and the commit calculator (:mod:`consumers.runtime.offsets`).
+"""
 
 from __future__ import annotations
 
@@ -9,22 +15,21 @@ import threading
 import time
 from collections.abc import Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, field
 from types import FrameType
-from typing import Any, Generic, Protocol, TypeVar, cast
+from typing import Any, Generic, Protocol, TypeVar
 
 from kafka import KafkaConsumer
 from kafka.consumer.subscription_state import ConsumerRebalanceListener
 from kafka.errors import CommitFailedError, KafkaError
 from kafka.structs import OffsetAndMetadata, TopicPartition
 
-from consumers.runtime.decode import DecodeFailure, decode_message
-from consumers.runtime.dlq import DeadLetter, DeadLetterWriter
-from consumers.runtime.errors import ConsumerError, HandlerContractError, RetryableError
+from consumers.runtime.batch import Batch, decode_batch
+from consumers.runtime.dlq import DeadLetterWriter
+from consumers.runtime.errors import ConsumerError, RetryableError
 from consumers.runtime.metrics import ConsumerMetrics
 from consumers.runtime.offsets import consumer_lag, plan_commit
 from consumers.runtime.records import ConsumedRecord, Outcome
-from consumers.runtime.retry import RetryPolicy, settle
+from consumers.runtime.retry import RetryPolicy, RetryWait, handle_until_settled
 from consumers.runtime.settings import ConsumerSettings
 from schemas.base import Contract
 from schemas.topics import TopicSpec
@@ -46,16 +51,6 @@ class Handler(Protocol[RecordT_contra]):
     def handle(self, batch: Sequence[ConsumedRecord[RecordT_contra]]) -> Sequence[Outcome]:
         """Make the batch's effects durable; one outcome per record, in order."""
         ...
-
-
-@dataclass
-class _Batch(Generic[RecordT]):
-    """One polled batch between decoding and commit."""
-
-    messages: list[Any]
-    started: float
-    valid: list[ConsumedRecord[RecordT]] = field(default_factory=list)
-    letters: list[DeadLetter] = field(default_factory=list)
 
 
 class _Rebalance(ConsumerRebalanceListener):  # type: ignore[misc]
@@ -105,7 +100,7 @@ class ConsumerRuntime(Generic[RecordT]):
         self._empty_rejoins = 0
         self._closing = False
         self._executor: ThreadPoolExecutor | None = None
-        self._inflight: tuple[_Batch[RecordT], Future[Sequence[Outcome]]] | None = None
+        self._inflight: tuple[Batch[RecordT], Future[Sequence[Outcome]]] | None = None
         self._last_lag_refresh = 0.0
         self._metrics_served = False
 
@@ -316,27 +311,13 @@ class ConsumerRuntime(Generic[RecordT]):
             messages.extend(polled[tp])
         return messages
 
-    def _prepare(self, messages: Sequence[Any]) -> _Batch[RecordT]:
-        """Decode a polled batch: valid records, and dead letters for the poison ones."""
+    def _prepare(self, messages: Sequence[Any]) -> Batch[RecordT]:
+        """Decode a polled batch into valid records and poison messages, and count them."""
         stage = self.stage
-        batch: _Batch[RecordT] = _Batch(messages=list(messages), started=time.perf_counter())
-        consumed: dict[str, int] = {}
-        for message in messages:
-            consumed[message.topic] = consumed.get(message.topic, 0) + 1
-            decoded = decode_message(
-                self._specs[message.topic],
-                partition=message.partition,
-                offset=message.offset,
-                key=message.key,
-                value=message.value,
-                timestamp_ms=message.timestamp,
-            )
-            if isinstance(decoded, DecodeFailure):
-                batch.letters.append(DeadLetter.undecodable(decoded, stage))
-                self.metrics.dead_lettered.labels(stage, message.topic, "invalid").inc()
-            else:
-                batch.valid.append(cast(ConsumedRecord[RecordT], decoded))
-        for topic, count in consumed.items():
+        batch: Batch[RecordT] = decode_batch(messages, self._specs, started=time.perf_counter())
+        for topic, count in batch.invalid().items():
+            self.metrics.dead_lettered.labels(stage, topic, "invalid").inc(count)
+        for topic, count in batch.consumed().items():
             self.metrics.consumed.labels(stage, topic).inc(count)
         return batch
 
@@ -347,37 +328,28 @@ class ConsumerRuntime(Generic[RecordT]):
         self._inflight = None
         try:
             outcomes: list[Outcome] | None = list(future.result())
-            if len(outcomes or []) != len(batch.valid):
-                raise HandlerContractError(
-                    f"{self.stage}: {len(outcomes or [])} outcomes for {len(batch.valid)} records"
-                )
         except RetryableError as exc:
             outcomes = self._handle_with_retry(batch.valid, first_error=exc)
         return self._complete(batch, outcomes)
 
-    def _log_abandoned(self, batch: _Batch[RecordT]) -> None:
+    def _log_abandoned(self, batch: Batch[RecordT]) -> None:
         log.info(
             "batch abandoned on shutdown, not committed",
             extra={"event": "abandoned", "stage": self.stage, "records": len(batch.messages)},
         )
 
-    def _complete(self, batch: _Batch[RecordT], outcomes: list[Outcome] | None) -> bool:
+    def _complete(self, batch: Batch[RecordT], outcomes: list[Outcome] | None) -> bool:
         """Dead-letter and commit a handled batch; False when it was abandoned (stop request)."""
         if outcomes is None:
             self._log_abandoned(batch)
             return False
         stage = self.stage
-        letters = list(batch.letters)
-        done: dict[str, int] = {}
-        for record, outcome in zip(batch.valid, outcomes, strict=True):
-            if outcome.is_done:
-                done[record.topic] = done.get(record.topic, 0) + 1
-            else:
-                letters.append(DeadLetter.rejected(record, stage, outcome.error))
-                self.metrics.dead_lettered.labels(stage, record.topic, "rejected").inc()
-        self._dlq.write(letters)
+        settlement = batch.settle(outcomes, stage)
+        for topic, count in settlement.rejected.items():
+            self.metrics.dead_lettered.labels(stage, topic, "rejected").inc(count)
+        self._dlq.write(settlement.letters)
         self._commit(batch.messages)
-        for topic, count in done.items():
+        for topic, count in settlement.done.items():
             self.metrics.done.labels(stage, topic).inc(count)
         elapsed = time.perf_counter() - batch.started
         self.metrics.batch_seconds.labels(stage).observe(elapsed)
@@ -387,8 +359,8 @@ class ConsumerRuntime(Generic[RecordT]):
                 "event": "batch_committed",
                 "stage": stage,
                 "records": len(batch.messages),
-                "done": sum(done.values()),
-                "dead_lettered": len(letters),
+                "done": sum(settlement.done.values()),
+                "dead_lettered": len(settlement.letters),
                 "seconds": round(elapsed, 4),
                 "record_ids": [r.record_id for r in batch.valid],
             },
@@ -403,63 +375,43 @@ class ConsumerRuntime(Generic[RecordT]):
     ) -> list[Outcome] | None:
         """Call the handler until every record has an outcome; None when stopped meanwhile.
 
-        ``first_error`` is the push-back of a call already made (in the background).
+        ``first_error`` is the push-back of a call already made (in the background). The
+        partitions stay paused from the first retry wait until the batch is settled.
         """
-        policy = self._retry_policy
-        results: dict[int, Outcome] = {}
-        pending = list(range(len(valid)))
-        attempt = 0
         paused = False
-        error = first_error
+
+        def wait(retry: RetryWait) -> bool:
+            nonlocal paused
+            self.metrics.retries.labels(self.stage).inc()
+            if not paused:
+                self._pause_all()
+                paused = True
+            log.warning(
+                "sink busy, retrying",
+                extra={
+                    "event": "retry",
+                    "stage": self.stage,
+                    "attempt": retry.attempt,
+                    "delay_s": round(retry.delay, 3),
+                    "pending": len(retry.pending),
+                    "error": str(retry.error),
+                    "record_ids": [valid[i].record_id for i in retry.pending[:20]],
+                },
+            )
+            return self._wait_paused(retry.delay)
+
         try:
-            while pending:
-                if error is None:
-                    subset = [valid[i] for i in pending]
-                    try:
-                        outcomes = self._handler.handle(subset)
-                    except RetryableError as exc:
-                        error = exc
-                    else:
-                        if len(outcomes) != len(subset):
-                            raise HandlerContractError(
-                                f"{self.stage}: {len(outcomes)} outcomes for {len(subset)} records"
-                            )
-                        for i, outcome in zip(pending, outcomes, strict=True):
-                            results[i] = outcome
-                        pending = []
-                        continue
-                pending = settle(pending, error.settled, results)
-                if not pending:
-                    break
-                attempt += 1
-                if policy.gives_up(attempt):
-                    raise ConsumerError(
-                        f"{self.stage}: giving up after {attempt - 1} retries: {error}"
-                    ) from error
-                self.metrics.retries.labels(self.stage).inc()
-                if not paused:
-                    self._pause_all()
-                    paused = True
-                delay = policy.delay(attempt)
-                log.warning(
-                    "sink busy, retrying",
-                    extra={
-                        "event": "retry",
-                        "stage": self.stage,
-                        "attempt": attempt,
-                        "delay_s": round(delay, 3),
-                        "pending": len(pending),
-                        "error": str(error),
-                        "record_ids": [valid[i].record_id for i in pending[:20]],
-                    },
-                )
-                error = None
-                if not self._wait_paused(delay):
-                    return None
+            return handle_until_settled(
+                lambda pending: self._handler.handle([valid[i] for i in pending]),
+                len(valid),
+                self._retry_policy,
+                wait=wait,
+                stage=self.stage,
+                first_error=first_error,
+            )
         finally:
             if paused and self._consumer is not None:
                 self._consumer.resume(*self._consumer.paused())
-        return [results[i] for i in range(len(valid))]
 
     def _pause_all(self) -> None:
         consumer = self._require_consumer()

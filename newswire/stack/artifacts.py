@@ -47,11 +47,6 @@ class ResolvedArtifact:
     files: tuple[Path, ...]
     from_cache: bool
 
-    @property
-    def size_bytes(self) -> int:
-        """Total size of the entry's files."""
-        return sum(f.stat().st_size for f in self.files)
-
 
 class ArtifactCache:
     """The per-user cache of Kafka jars and the Elasticsearch zip."""

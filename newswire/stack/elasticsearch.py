@@ -23,17 +23,15 @@ import httpx
 from newswire.stack.artifacts import ResolvedArtifact
 from newswire.stack.errors import ServerExitedError, StackError, StartupTimeoutError
 from newswire.stack.jdk import JavaHome
-from newswire.stack.processes import is_alive, log_tail, spawn_detached
+from newswire.stack.processes import ServerLayout, is_alive, log_tail, spawn_detached
 
 HTTP_TIMEOUT = httpx.Timeout(5.0, connect=2.0)
 CLUSTER_NAME = "newswire-local"
 
 
 @dataclass(frozen=True, slots=True)
-class ElasticsearchLayout:
-    """Where the node keeps its files inside the run directory."""
-
-    root: Path
+class ElasticsearchLayout(ServerLayout):
+    """Where the node keeps its files: ``data`` is ``path.data``, ``logs`` is ``path.logs``."""
 
     @property
     def home(self) -> Path:
@@ -46,24 +44,9 @@ class ElasticsearchLayout:
         return self.root / "config"
 
     @property
-    def data(self) -> Path:
-        """``path.data``."""
-        return self.root / "data"
-
-    @property
-    def logs(self) -> Path:
-        """``path.logs``."""
-        return self.root / "logs"
-
-    @property
     def tmp(self) -> Path:
         """``ES_TMPDIR``."""
         return self.root / "tmp"
-
-    @property
-    def console_log(self) -> Path:
-        """The launcher's stdout/stderr."""
-        return self.root / "logs" / "console.log"
 
     @property
     def server_log(self) -> Path:

@@ -19,7 +19,7 @@ from kafka.errors import KafkaError, RetriableError
 from newswire.stack.artifacts import ResolvedArtifact
 from newswire.stack.errors import ServerExitedError, StackError, StartupTimeoutError
 from newswire.stack.jdk import JavaHome
-from newswire.stack.processes import is_alive, log_tail, spawn_detached
+from newswire.stack.processes import ServerLayout, is_alive, log_tail, spawn_detached
 
 MAIN_CLASS = "kafka.Kafka"
 STORAGE_TOOL = "kafka.tools.StorageTool"
@@ -31,30 +31,13 @@ def new_cluster_id() -> str:
 
 
 @dataclass(frozen=True, slots=True)
-class KafkaLayout:
-    """Where the broker keeps its files inside the run directory."""
-
-    root: Path
+class KafkaLayout(ServerLayout):
+    """Where the broker keeps its files: ``data`` is its log directory, log4j2 writes in ``logs``."""
 
     @property
     def config(self) -> Path:
         """``server.properties``."""
         return self.root / "server.properties"
-
-    @property
-    def data(self) -> Path:
-        """The log (data) directory."""
-        return self.root / "data"
-
-    @property
-    def logs(self) -> Path:
-        """Where log4j2 writes ``server.log``."""
-        return self.root / "logs"
-
-    @property
-    def console_log(self) -> Path:
-        """The JVM's stdout/stderr."""
-        return self.root / "logs" / "console.log"
 
 
 def server_properties(layout: KafkaLayout, *, broker_port: int, controller_port: int) -> str:

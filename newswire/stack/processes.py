@@ -8,11 +8,34 @@ import signal
 import socket
 import time
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 from newswire.stack.errors import StackError
 
 _PROC = Path("/proc")
+
+
+@dataclass(frozen=True, slots=True)
+class ServerLayout:
+    """Where a server of the stack keeps its files inside its folder of the run directory."""
+
+    root: Path
+
+    @property
+    def data(self) -> Path:
+        """The data directory."""
+        return self.root / "data"
+
+    @property
+    def logs(self) -> Path:
+        """The server's own logs."""
+        return self.root / "logs"
+
+    @property
+    def console_log(self) -> Path:
+        """The process's stdout/stderr."""
+        return self.logs / "console.log"
 
 
 def free_port(host: str = "127.0.0.1") -> int:

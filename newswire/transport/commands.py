@@ -10,6 +10,7 @@ from pathlib import Path
 import typer
 
 from newswire.errors import NewswireError
+from newswire.settings import KafkaSettings
 from newswire.transport.publish import PublishFileError, publish_file, resolve_topic
 
 
@@ -22,7 +23,7 @@ def publish_command(
     """Validate each line of FILE against TOPIC's contract and produce the valid ones."""
     try:
         spec = resolve_topic(topic)
-        report = publish_file(spec, file)
+        report = publish_file(spec, file, KafkaSettings())
     except NewswireError as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(code=2 if isinstance(exc, PublishFileError) else 1) from exc

@@ -21,7 +21,7 @@ from newswire.settings import KafkaSettings
 from newswire.transport.kafka import RecordPublisher
 from newswire.validation import describe_errors
 from schemas.base import Contract
-from schemas.topics import TOPICS, TopicSpec
+from schemas.topics import TopicSpec, topic
 
 _CHUNK = 1000
 
@@ -67,16 +67,15 @@ def parse_lines(
 def resolve_topic(name: str) -> TopicSpec:
     """The catalogue entry of a topic name, or a :class:`PublishFileError` naming the known ones."""
     try:
-        return TOPICS[name]
-    except KeyError:
-        known = ", ".join(sorted(TOPICS))
-        raise PublishFileError(f"unknown topic {name!r}; known topics: {known}") from None
+        return topic(name)
+    except KeyError as exc:
+        raise PublishFileError(str(exc.args[0])) from None
 
 
 def publish_file(
     spec: TopicSpec,
     path: Path,
-    settings: KafkaSettings | None = None,
+    settings: KafkaSettings,
     *,
     errors: TextIO | None = None,
 ) -> PublishReport:
@@ -115,7 +114,7 @@ def publish_file(
     return report
 
 
-def _open(settings: KafkaSettings | None) -> RecordPublisher:
-    publisher = RecordPublisher(settings or KafkaSettings())
+def _open(settings: KafkaSettings) -> RecordPublisher:
+    publisher = RecordPublisher(settings)
     publisher.open()
     return publisher

@@ -97,7 +97,6 @@ class FetchResult:
     etag: str | None = None
     last_modified: str | None = None
     redirects: tuple[str, ...] = ()
-    previous_sha256: str | None = None  # on 304: sha256 of the body the validators belong to
 
     @property
     def sha256(self) -> str:
@@ -217,8 +216,6 @@ class Fetcher(Resource):
         self._clients: dict[bool, httpx.Client] = {}
         self._robots: dict[tuple[str, bool], tuple[RobotsPolicy, float]] = {}
         self._lock = threading.Lock()
-        self.requests_sent = 0
-        self.bytes_received = 0
         self._held: list[StateMark] | None = None
 
     # -- lifecycle -----------------------------------------------------------------------------
@@ -356,7 +353,6 @@ class Fetcher(Resource):
                 etag=validators.etag,
                 last_modified=validators.last_modified,
                 redirects=redirects,
-                previous_sha256=validators.body_sha256,
             )
         reason = binary_reason(hop.body, hop.content_type, allow_gzip=allow_gzip)
         if reason is not None:
@@ -513,8 +509,6 @@ class Fetcher(Resource):
         deadline = time.monotonic() + self.settings.request_deadline_seconds
         try:
             request = client.build_request("GET", url, headers=headers)
-            with self._lock:
-                self.requests_sent += 1
             # Every connect, read and write below waits at most until the deadline, whatever
             # the server's pace: the deadline is enforced inside each socket operation.
             with self._gate(url), request_deadline(deadline):
@@ -567,8 +561,6 @@ class Fetcher(Resource):
         # No chunk size: every piece is handed over as it arrives, so a drip is checked per piece.
         for chunk in response.iter_bytes():
             size += len(chunk)
-            with self._lock:
-                self.bytes_received += len(chunk)
             if size > cap:
                 if truncate:
                     chunks.append(chunk[: len(chunk) - (size - cap)])

@@ -6,6 +6,7 @@ import json
 
 import pytest
 import typer
+from newswire_testing.commands import command_app
 from typer.testing import CliRunner
 
 from newswire.search.command import search_command
@@ -22,10 +23,7 @@ def run_search(
 ) -> typer.testing.Result:
     monkeypatch.setenv("NEWSWIRE_SEARCH_EVENTS_ALIAS", alias)
     monkeypatch.setenv("NEWSWIRE_ES_URL", es_settings.url)
-    app = typer.Typer()
-    app.command("search")(search_command)
-    app.command("noop")(lambda: None)
-    return CliRunner().invoke(app, ["search", *args])
+    return CliRunner().invoke(command_app("search", search_command), ["search", *args])
 
 
 def ids(output: str) -> set[str]:

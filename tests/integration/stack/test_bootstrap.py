@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import ClassVar
 
 import pytest
 from elasticsearch import Elasticsearch
+from newswire_testing.loopback import LoopbackServer
 from pydantic import SecretStr
 
 from newswire.bootstrap import BootstrapError, KibanaSettings, bootstrap, import_kibana_objects
@@ -63,14 +63,8 @@ class _KibanaImportEndpoint(BaseHTTPRequestHandler):
 def kibana_endpoint() -> Iterator[str]:
     _KibanaImportEndpoint.received = []
     _KibanaImportEndpoint.status = 200
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _KibanaImportEndpoint)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
+    with LoopbackServer(_KibanaImportEndpoint) as server:
+        yield server.url
 
 
 def test_kibana_import_posts_each_export_with_xsrf_and_credentials(

@@ -9,12 +9,11 @@ from __future__ import annotations
 
 import hashlib
 import json
-import threading
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -24,6 +23,7 @@ from kafka import KafkaConsumer, TopicPartition
 
 from newswire.settings import KafkaSettings
 from newswire.transport.kafka import ensure_topics
+from newswire_testing.loopback import LoopbackServer
 from schemas.topics import TopicSpec
 
 REPO = Path(__file__).resolve().parents[3]
@@ -159,16 +159,11 @@ def _make_handler(site: NewsSite) -> type[BaseHTTPRequestHandler]:
 @contextmanager
 def running_news_site() -> Iterator[NewsSite]:
     """Serve the site on a free port of 127.0.0.1 for the block."""
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _make_handler(NewsSite("")))
-    site = NewsSite(f"http://127.0.0.1:{server.server_address[1]}")
-    server.RequestHandlerClass = _make_handler(site)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
+    server = LoopbackServer(_make_handler(NewsSite("")))
+    site = NewsSite(server.url)
+    server.httpd.RequestHandlerClass = _make_handler(site)
+    with server:
         yield site
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 SOURCE_KINDS = ("rss", "atom", "sitemap", "html", "json", "filedrop")

@@ -15,11 +15,13 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import httpcore
+
+from newswire_testing.loopback import LoopbackServer
 
 WEB_DIR = Path(__file__).resolve().parents[2] / "fixtures" / "ingest" / "web"
 LAST_MODIFIED = "Wed, 20 Mar 2024 10:00:00 GMT"
@@ -83,8 +85,7 @@ class WebServer:
         self.lock = threading.Condition()
         self.in_flight = 0
         self.routes: dict[str, Route] = {}
-        self._httpd: ThreadingHTTPServer | None = None
-        self._thread: threading.Thread | None = None
+        self._server: LoopbackServer | None = None
         self.port = 0
 
     @property
@@ -104,18 +105,12 @@ class WebServer:
             def do_GET(self) -> None:
                 server.handle(self)
 
-        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._httpd.daemon_threads = True
-        self.port = self._httpd.server_address[1]
-        self._thread = threading.Thread(
-            target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-        )
-        self._thread.start()
+        self._server = LoopbackServer(Handler).start()
+        self.port = self._server.port
 
     def stop(self) -> None:
-        if self._httpd is not None:
-            self._httpd.shutdown()
-            self._httpd.server_close()
+        if self._server is not None:
+            self._server.stop()
 
     def bump(self, key: str) -> int:
         with self.lock:

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-import typer
+from newswire_testing.commands import command_app
 from rich.console import Console
 from typer.testing import CliRunner
 
@@ -152,9 +152,7 @@ def test_the_table_lists_every_hit() -> None:
 
 
 def test_the_command_refuses_a_bad_filter_before_calling_elasticsearch() -> None:
-    app = typer.Typer()
-    app.command("search")(search_command)
-    app.command("noop")(lambda: None)
+    app = command_app("search", search_command)
     result = CliRunner().invoke(app, ["search", "--since", "forever"])
     assert result.exit_code == 1
     assert "--since 'forever'" in result.stderr

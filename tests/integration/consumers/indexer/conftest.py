@@ -28,6 +28,8 @@ import pytest
 from elasticsearch import Elasticsearch
 from kafka import KafkaAdminClient, KafkaConsumer
 from kafka.structs import TopicPartition
+from newswire_testing.loopback import LoopbackServer
+from newswire_testing.topics import read_topic
 
 from consumers.indexer import IndexerSettings
 from consumers.indexer.service import IndexerService
@@ -116,22 +118,18 @@ class FaultProxy:
                 if not isinstance(sys.exc_info()[1], ConnectionError):
                     super().handle_error(request, client_address)
 
-        self._server = Server(("127.0.0.1", 0), Handler)
-        self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._server = LoopbackServer(Handler, server_class=Server)
 
     @property
     def url(self) -> str:
-        host, port = self._server.server_address[:2]
-        return f"http://{host!s}:{port}"
+        return self._server.url
 
     def start(self) -> FaultProxy:
-        self._thread.start()
+        self._server.start()
         return self
 
     def stop(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()
+        self._server.stop()
         self._client.close()
 
     def reject_bulk_items(self, count: int) -> None:
@@ -328,21 +326,6 @@ def wait_for_count(es: Elasticsearch, alias: str, expected: int, timeout_s: floa
     return found
 
 
-def read_dead_letters(kafka: KafkaSettings, topic: str, expected: int) -> list[Any]:
-    """Read a dead-letter topic from the beginning until ``expected`` messages (or 20 s)."""
-    consumer = KafkaConsumer(**kafka.client_options(), group_id=None, auto_offset_reset="earliest")
-    try:
-        consumer.assign([TopicPartition(topic, 0)])
-        found: list[Any] = []
-        deadline = time.monotonic() + 20
-        while len(found) < expected and time.monotonic() < deadline:
-            for records in consumer.poll(timeout_ms=500).values():
-                found.extend(records)
-        return found
-    finally:
-        consumer.close()
-
-
 def indexer_env(settings: IndexerSettings, **overrides: str) -> dict[str, str]:
     """The environment that makes a ``newswire consume indexer`` subprocess use ``settings``."""
     env = dict(os.environ)
@@ -461,7 +444,7 @@ class IndexerKit:
     count_documents = staticmethod(count_documents)
     document_ids = staticmethod(document_ids)
     wait_for_count = staticmethod(wait_for_count)
-    read_dead_letters = staticmethod(read_dead_letters)
+    read_dead_letters = staticmethod(read_topic)
     dead_letter_count = staticmethod(dead_letter_count)
     start_indexer_process = staticmethod(start_indexer_process)
     log_events = staticmethod(log_events)

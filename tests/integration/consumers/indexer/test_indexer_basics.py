@@ -9,8 +9,9 @@ from typing import Any
 
 import pytest
 from elasticsearch import Elasticsearch
-from kafka import KafkaConsumer, KafkaProducer
+from kafka import KafkaConsumer
 from kafka.structs import OffsetAndMetadata, TopicPartition
+from newswire_testing.topics import keyed, produce_raw
 
 from consumers.indexer import IndexerSettings
 from consumers.indexer.service import IndexerService
@@ -126,25 +127,16 @@ def test_a_malformed_and_a_mapping_rejected_record_are_dead_lettered_and_the_res
     # A keyword term longer than Lucene's 32766-byte limit: valid contract, refused mapping.
     too_long = fixture_events[0].model_copy(update={"location": "x" * 40_000})
     following = fixture_events[1:6]
-    producer = KafkaProducer(**indexer_settings.kafka.client_options(), acks="all")
-    try:
-        producer.send(events_topic.name, key=b"garbage", value=b'{"event_id": 1', partition=1)
-        producer.send(
-            events_topic.name,
-            key=too_long.event_id.encode(),
-            value=too_long.model_dump_json().encode(),
-            partition=1,
-        )
-        for event in following:
-            producer.send(
-                events_topic.name,
-                key=event.event_id.encode(),
-                value=event.model_dump_json().encode(),
-                partition=1,
-            )
-        producer.flush(timeout=30)
-    finally:
-        producer.close()
+    produce_raw(
+        indexer_settings.kafka,
+        events_topic.name,
+        [
+            (b"garbage", b'{"event_id": 1'),
+            keyed(too_long, too_long.event_id),
+            *(keyed(event, event.event_id) for event in following),
+        ],
+        partition=1,
+    )
     run_until_idle(indexer_settings)
 
     assert sorted(kit.document_ids(es_client, indexer_settings.events_alias)) == sorted(

@@ -6,9 +6,8 @@ import io
 from pathlib import Path
 
 import pytest
-import typer
-from kafka import KafkaConsumer
-from kafka.structs import TopicPartition
+from newswire_testing.commands import command_app
+from newswire_testing.topics import read_topic
 from typer.testing import CliRunner
 
 from consumers.indexer import IndexerSettings
@@ -34,21 +33,13 @@ def test_valid_lines_are_produced_keyed_by_event_id_and_invalid_ones_reported(
     assert report.published == 4
     assert [line.number for line in report.invalid] == [2]
     assert f"{source}:2: invalid Event" in errors.getvalue()
-    consumer = KafkaConsumer(
-        **indexer_settings.kafka.client_options(), group_id=None, auto_offset_reset="earliest"
+    records = read_topic(
+        indexer_settings.kafka,
+        events_topic.name,
+        expected=4,
+        partitions=range(events_topic.partitions),
     )
-    try:
-        partitions = [TopicPartition(events_topic.name, p) for p in range(events_topic.partitions)]
-        consumer.assign(partitions)
-        received: dict[str, Event] = {}
-        for _ in range(40):
-            for records in consumer.poll(timeout_ms=500).values():
-                for record in records:
-                    received[record.key.decode()] = Event.model_validate_json(record.value)
-            if len(received) == 4:
-                break
-    finally:
-        consumer.close()
+    received = {r.key.decode(): Event.model_validate_json(r.value) for r in records}
     assert received == {e.event_id: e for e in fixture_events[:4]}
 
 
@@ -72,28 +63,18 @@ def test_the_publish_command_sends_valid_lines_and_exits_1_for_the_invalid_one(
             ]
         )
     )
-    app = typer.Typer()
-    app.command("publish")(publish_command)
-    app.command("noop")(lambda: None)
+    app = command_app("publish", publish_command)
 
     result = CliRunner().invoke(app, ["publish", "--topic", events_topic.name, str(source)])
 
     assert result.exit_code == 1
     assert f"{source}:2: invalid Event" in result.stderr
     assert f"published 2 record(s) to {events_topic.name}; 1 invalid line(s)" in result.stdout
-    consumer = KafkaConsumer(
-        **indexer_settings.kafka.client_options(), group_id=None, auto_offset_reset="earliest"
+    records = read_topic(
+        indexer_settings.kafka,
+        events_topic.name,
+        expected=2,
+        partitions=range(events_topic.partitions),
     )
-    try:
-        consumer.assign(
-            [TopicPartition(events_topic.name, p) for p in range(events_topic.partitions)]
-        )
-        keys: set[str] = set()
-        for _ in range(40):
-            for records in consumer.poll(timeout_ms=500).values():
-                keys.update(record.key.decode() for record in records)
-            if len(keys) == 2:
-                break
-    finally:
-        consumer.close()
+    keys = {record.key.decode() for record in records}
     assert keys == {fixture_events[0].event_id, fixture_events[1].event_id}

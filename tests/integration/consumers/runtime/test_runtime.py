@@ -9,8 +9,8 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
-from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer
-from kafka.structs import TopicPartition
+from kafka import KafkaAdminClient
+from newswire_testing.topics import keyed, produce_raw, read_topic
 
 from consumers.runtime import (
     HEADER_ERROR,
@@ -86,20 +86,6 @@ def settings_for(kafka: KafkaSettings, group: str, pipeline: bool) -> ConsumerSe
     )
 
 
-def read_dead_letters(kafka: KafkaSettings, spec: TopicSpec, expected: int) -> list[object]:
-    consumer = KafkaConsumer(**kafka.client_options(), group_id=None, auto_offset_reset="earliest")
-    try:
-        consumer.assign([TopicPartition(spec.dlq, 0)])
-        found: list[object] = []
-        deadline = time.monotonic() + 20
-        while len(found) < expected and time.monotonic() < deadline:
-            for records in consumer.poll(timeout_ms=500).values():
-                found.extend(records)
-        return found
-    finally:
-        consumer.close()
-
-
 def test_every_record_is_handled_once_and_committed(
     kafka_settings: KafkaSettings, events_topic: TopicSpec, unique_suffix: str, pipeline: bool
 ) -> None:
@@ -138,26 +124,17 @@ def test_poison_and_rejected_records_go_to_the_dead_letter_topic_with_provenance
     kafka_settings: KafkaSettings, events_topic: TopicSpec, unique_suffix: str, pipeline: bool
 ) -> None:
     events = fixture_events()[:4]
-    producer = KafkaProducer(**kafka_settings.client_options(), acks="all")
-    try:
-        # All on partition 0 so the order is known: poison, wrong key, then valid records.
-        producer.send(events_topic.name, key=b"bad", value=b"{not json", partition=0)
-        producer.send(
-            events_topic.name,
-            key=b"0" * 32,
-            value=events[0].model_dump_json().encode(),
-            partition=0,
-        )
-        for event in events:
-            producer.send(
-                events_topic.name,
-                key=event.event_id.encode(),
-                value=event.model_dump_json().encode(),
-                partition=0,
-            )
-        producer.flush(timeout=30)
-    finally:
-        producer.close()
+    # All on partition 0 so the order is known: poison, wrong key, then valid records.
+    produce_raw(
+        kafka_settings,
+        events_topic.name,
+        [
+            (b"bad", b"{not json"),
+            keyed(events[0], "0" * 32),
+            *(keyed(event, event.event_id) for event in events),
+        ],
+        partition=0,
+    )
     rejected = events[1].event_id
     handler = RecordingHandler(reject=frozenset({rejected}))
     runtime = ConsumerRuntime(
@@ -166,7 +143,7 @@ def test_poison_and_rejected_records_go_to_the_dead_letter_topic_with_provenance
     assert runtime.run(until_idle=2.0) == 0
 
     assert sorted(handler.handled) == sorted(e.event_id for e in events if e.event_id != rejected)
-    letters = read_dead_letters(kafka_settings, events_topic, expected=3)
+    letters = read_topic(kafka_settings, events_topic.dlq, expected=3)
     assert len(letters) == 3
     headers = [decode_headers(letter.headers) for letter in letters]  # type: ignore[attr-defined]
     assert [h[HEADER_OFFSET] for h in headers] == ["0", "1", "3"]

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import hashlib
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Protocol
 
 import pytest
+from newswire_testing.documents import write_fetched
 
-from newswire.fsutil import write_lines_atomically
 from newswire.ingest.pipeline import (
     extract_and_publish_events,
     normalize_source,
@@ -17,7 +15,6 @@ from newswire.ingest.pipeline import (
 )
 from newswire.ingest.settings import IngestSettings
 from newswire.settings import KafkaSettings
-from schemas.documents import FetchedDocument, SourceKind
 from schemas.events import Event
 
 pytestmark = pytest.mark.integration
@@ -41,19 +38,7 @@ def test_events_of_accepted_articles_are_published_keyed_by_event_id(
     settings = IngestSettings(state_dir=tmp_path / "state")
     source_id = f"seam-{unique_suffix}"
     fetched = tmp_path / f"{source_id}.jsonl"
-    write_lines_atomically(
-        fetched,
-        [
-            FetchedDocument(
-                source_id=source_id,
-                source_kind=SourceKind.FILEDROP,
-                body_path=str(seed),
-                body_sha256=hashlib.sha256(seed.read_bytes()).hexdigest(),
-                fetched_at=datetime.now(UTC),
-            ).model_dump_json()
-            for seed in sorted(seeds_dir.iterdir())
-        ],
-    )
+    write_fetched(fetched, source_id, sorted(seeds_dir.iterdir()))
     accepted = normalize_source(fetched, run_id="r1", settings=settings).path
     articles = list(read_articles([accepted]))
     extractor = EventExtractor()

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 import pytest
-import typer
+from newswire_testing.commands import command_app, read_articles
 from typer.testing import CliRunner
 
 from newswire.ingest.commands import ingest_command
@@ -33,27 +33,8 @@ class Tail(Protocol):
     def appended(self) -> list[tuple[str, NormalizedArticle]]: ...
 
 
-def _app() -> typer.Typer:
-    app = typer.Typer()
-    app.command("ingest")(ingest_command)
-
-    @app.command("noop")
-    def noop() -> None:
-        """Keeps typer in multi-command mode, as in the real CLI."""
-
-    return app
-
-
 def _broken_source(base: str, suffix: str) -> dict[str, Any]:
     return {"id": f"cli-broken-{suffix}", "kind": "rss", "url": f"{base}/no-such-feed.rss"}
-
-
-def _lines(path: Path) -> list[NormalizedArticle]:
-    return [
-        NormalizedArticle.model_validate_json(line)
-        for line in path.read_text(encoding="utf-8").splitlines()
-        if line.strip()
-    ]
 
 
 def test_second_pass_over_unchanged_sources_fetches_no_page_and_outputs_nothing(
@@ -76,10 +57,12 @@ def test_second_pass_over_unchanged_sources_fetches_no_page_and_outputs_nothing(
     first_out = tmp_path / "first.jsonl"
     args = ["ingest", "--sources", str(catalogue), "--state-dir", str(state)]
 
-    first = CliRunner().invoke(_app(), [*args, "--output", str(first_out)])
+    first = CliRunner().invoke(
+        command_app("ingest", ingest_command), [*args, "--output", str(first_out)]
+    )
 
     assert first.exit_code == 0, first.output
-    articles = _lines(first_out)
+    articles = read_articles(first_out)
     by_source = Counter(a.source_id for a in articles)
     assert by_source == {
         ids["rss"]: 1,
@@ -101,10 +84,12 @@ def test_second_pass_over_unchanged_sources_fetches_no_page_and_outputs_nothing(
     pages_once = {p: n for p, n in news_site.full_bodies.items() if p.startswith("/pages/")}
 
     second_out = tmp_path / "second.jsonl"
-    second = CliRunner().invoke(_app(), [*args, "--output", str(second_out)])
+    second = CliRunner().invoke(
+        command_app("ingest", ingest_command), [*args, "--output", str(second_out)]
+    )
 
     assert second.exit_code == 0, second.output
-    assert _lines(second_out) == []
+    assert read_articles(second_out) == []
     assert {p: n for p, n in news_site.full_bodies.items() if p.startswith("/pages/")} == pages_once
 
 
@@ -128,7 +113,8 @@ def test_without_output_the_pass_publishes_to_kafka(
     )
     tail = articles_tail()
     result = CliRunner().invoke(
-        _app(), ["ingest", "--sources", str(catalogue), "--state-dir", str(tmp_path / "state")]
+        command_app("ingest", ingest_command),
+        ["ingest", "--sources", str(catalogue), "--state-dir", str(tmp_path / "state")],
     )
     assert result.exit_code == 0, result.output
     published = [a for _, a in tail.appended() if a.source_id in ids.values()]

@@ -12,27 +12,16 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import typer
 import yaml
 from newswire_testing import webserver as web
+from newswire_testing.clock import SteppingClock
+from newswire_testing.commands import command_app, read_articles
 from typer.testing import CliRunner
 
 from newswire.ingest.commands import ingest_command
 from newswire.ingest.fetch import FetchPool, FetchSettings
 from newswire.ingest.pipeline import fetch_source, normalize_source
 from newswire.ingest.settings import IngestSettings
-from schemas.articles import NormalizedArticle
-
-
-def _app() -> typer.Typer:
-    app = typer.Typer()
-    app.command("ingest")(ingest_command)
-
-    @app.command("noop")
-    def noop() -> None:
-        """Keeps typer in multi-command mode, as in the real CLI."""
-
-    return app
 
 
 def _feed(paths: list[str]) -> Callable[[web.RequestContext], web.Reply]:
@@ -55,14 +44,6 @@ def _maybe_drip(context: web.RequestContext) -> web.Reply:
     if not context.server.counters.get("drip-fixed"):
         return context.server.routes["/drip"](context)
     return web.static_reply(context, "articles/cafe-reopens.html")
-
-
-def _lines(path: Path) -> list[NormalizedArticle]:
-    return [
-        NormalizedArticle.model_validate_json(line)
-        for line in path.read_text(encoding="utf-8").splitlines()
-        if line.strip()
-    ]
 
 
 def _catalogue(path: Path, server: Any, feeds: dict[str, str]) -> None:
@@ -99,10 +80,12 @@ def test_a_dripping_page_ends_at_its_deadline_and_is_fetched_next_pass(
     args = ["ingest", "--sources", str(catalogue), "--state-dir", str(tmp_path / "state")]
 
     first_out = tmp_path / "first.jsonl"
-    first = CliRunner().invoke(_app(), [*args, "--output", str(first_out)])
+    first = CliRunner().invoke(
+        command_app("ingest", ingest_command), [*args, "--output", str(first_out)]
+    )
 
     assert first.exit_code == 0, first.output
-    first_articles = _lines(first_out)
+    first_articles = read_articles(first_out)
     assert sorted(a.url.rsplit("/", 1)[-1] for a in first_articles if a.url) == [
         "council-budget.html",
         "grain-deal.html",
@@ -123,22 +106,13 @@ def test_a_dripping_page_ends_at_its_deadline_and_is_fetched_next_pass(
 
     web_server.bump("drip-fixed")
     second_out = tmp_path / "second.jsonl"
-    second = CliRunner().invoke(_app(), [*args, "--output", str(second_out)])
+    second = CliRunner().invoke(
+        command_app("ingest", ingest_command), [*args, "--output", str(second_out)]
+    )
 
     assert second.exit_code == 0, second.output
     # Not marked seen, not lost: the next pass finds the page through the feed again.
-    assert [a.url.rsplit("/", 1)[-1] for a in _lines(second_out) if a.url] == ["maybe-drip"]
-
-
-class SteppingClock:
-    """A monotonic clock that advances one second each time it is read."""
-
-    def __init__(self) -> None:
-        self.now = 0.0
-
-    def __call__(self) -> float:
-        self.now += 1.0
-        return self.now
+    assert [a.url.rsplit("/", 1)[-1] for a in read_articles(second_out) if a.url] == ["maybe-drip"]
 
 
 @pytest.mark.integration

@@ -2,21 +2,18 @@
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Protocol
 
 import pytest
+from newswire_testing.documents import write_fetched
 
-from newswire.fsutil import write_lines_atomically
 from newswire.ingest.pipeline import normalize_source, publish_articles
 from newswire.ingest.settings import IngestSettings
 from newswire.settings import KafkaSettings
 from schemas.articles import NormalizedArticle
 from schemas.base import stable_id
-from schemas.documents import FetchedDocument, SourceKind
 
 pytestmark = pytest.mark.integration
 PAGES = Path(__file__).resolve().parents[3] / "fixtures" / "ingest" / "pages"
@@ -26,20 +23,6 @@ class Tail(Protocol):
     def mark(self) -> None: ...
 
     def appended(self) -> list[tuple[str, NormalizedArticle]]: ...
-
-
-def _write_fetched(path: Path, source_id: str, files: list[Path]) -> None:
-    documents = [
-        FetchedDocument(
-            source_id=source_id,
-            source_kind=SourceKind.FILEDROP,
-            body_path=str(file),
-            body_sha256=hashlib.sha256(file.read_bytes()).hexdigest(),
-            fetched_at=datetime.now(UTC),
-        ).model_dump_json()
-        for file in files
-    ]
-    write_lines_atomically(path, documents)
 
 
 def test_seed_articles_reach_kafka_once_keyed_by_id(
@@ -53,7 +36,7 @@ def test_seed_articles_reach_kafka_once_keyed_by_id(
     source_id = f"seeds-{unique_suffix}"
     seeds = sorted(seeds_dir.iterdir())
     fetched = tmp_path / "fetched" / f"{source_id}.jsonl"
-    _write_fetched(fetched, source_id, seeds)
+    write_fetched(fetched, source_id, seeds)
     tail = articles_tail()
 
     first = normalize_source(fetched, run_id="run-1", settings=settings)
@@ -88,8 +71,8 @@ def test_a_copy_of_the_story_in_a_later_run_re_publishes_the_kept_article_with_i
     wire, paper = f"wire-{unique_suffix}", f"paper-{unique_suffix}"
     wire_fetched = tmp_path / "fetched" / f"{wire}.jsonl"
     paper_fetched = tmp_path / "fetched" / f"{paper}.jsonl"
-    _write_fetched(wire_fetched, wire, [PAGES / "wire-grain-deal.html"])
-    _write_fetched(paper_fetched, paper, [syndicated_copy])
+    write_fetched(wire_fetched, wire, [PAGES / "wire-grain-deal.html"])
+    write_fetched(paper_fetched, paper, [syndicated_copy])
     tail = articles_tail()
 
     first = normalize_source(wire_fetched, run_id="run-1", settings=settings)

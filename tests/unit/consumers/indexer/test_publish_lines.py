@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 import typer
+from newswire_testing.commands import command_app
 from typer.testing import CliRunner
 
 from newswire.transport.commands import publish_command
@@ -19,10 +20,7 @@ FIXTURES = Path(__file__).resolve().parents[3] / "fixtures" / "events"
 
 
 def cli() -> typer.Typer:
-    app = typer.Typer()
-    app.command("publish")(publish_command)
-    app.command("noop")(lambda: None)  # a second command keeps "publish" a subcommand
-    return app
+    return command_app("publish", publish_command)
 
 
 def test_valid_event_lines_parse_and_blank_lines_are_skipped() -> None:

@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 from newswire_testing import webserver as web
+from newswire_testing.clock import SteppingClock
 
 from newswire.ingest.fetch import (
     DeadlineExceededError,
@@ -132,17 +133,6 @@ def test_results_come_in_the_given_order_and_a_slow_host_does_not_hold_another()
 
 def _no_defer(index: int, reason: str) -> str:
     raise AssertionError(f"item {index} deferred: {reason}")
-
-
-class SteppingClock:
-    """A monotonic clock that advances one second each time it is read."""
-
-    def __init__(self) -> None:
-        self.now = 0.0
-
-    def __call__(self) -> float:
-        self.now += 1.0
-        return self.now
 
 
 @pytest.mark.parametrize("workers", [1, 4])

@@ -5,9 +5,8 @@ from __future__ import annotations
 
 import datetime as dt
 import ssl
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +16,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 from newswire_testing import webserver as web
+from newswire_testing.loopback import LoopbackServer
 
 from newswire.ingest.fetch import FetchConnectionError, Fetcher, FetchSettings
 
@@ -104,18 +104,8 @@ def tls_server(tmp_path: Path) -> Iterator[tuple[int, Path]]:
     ca, cert, key = _write_pki(tmp_path)
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     context.load_cert_chain(cert, key)
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
-    server.daemon_threads = True
-    server.socket = context.wrap_socket(server.socket, server_side=True)
-    thread = threading.Thread(
-        target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-    )
-    thread.start()
-    try:
-        yield server.server_address[1], ca
-    finally:
-        server.shutdown()
-        server.server_close()
+    with LoopbackServer(_Handler, tls=context) as server:
+        yield server.port, ca
 
 
 def _fetcher(tmp_path: Path, port: int, context: ssl.SSLContext | None) -> Fetcher:
