@@ -187,6 +187,15 @@ def test_dead_letters_are_listed_replayed_keyed_as_before_and_only_once(
     assert "replayed 0 dead letter(s)" in out and "skipped 0" in out
     assert len(read_from(kafka_settings, before, expected=1)) == 1, "the second replay sent again"
 
+    # Skipped letters stay reachable: from the beginning, with a filter.
+    code, out = invoke(
+        kafka_settings, "replay", events_topic.name, "--from-beginning", "--error", "invalid"
+    )
+    assert code == 0, out
+    assert "replayed 1 dead letter(s)" in out and "skipped 1" in out
+    again = read_from(kafka_settings, before, expected=2)
+    assert sorted(r.key for r in again) == [b"bad", rejected.event_id.encode()]  # type: ignore[attr-defined]
+
 
 def test_an_unknown_topic_is_an_error(kafka_settings: KafkaSettings, unique_suffix: str) -> None:
     code, out = invoke(kafka_settings, "list", f"test.dlq.{unique_suffix}.missing")
