@@ -16,6 +16,7 @@ from newswire.airflow.commands import airflow_app
 from newswire.errors import NewswireError
 from newswire.extract.commands import eval_command, extract_command
 from newswire.ingest.commands import ingest_command, normalize_command
+from newswire.transport.dlq_commands import dlq_app
 from newswire.validation import describe_errors
 
 app = typer.Typer(
@@ -31,6 +32,7 @@ app.add_typer(stack_app, name="stack")
 consume_app = typer.Typer(help="Run a Kafka consumer service.", no_args_is_help=True)
 app.add_typer(consume_app, name="consume")
 app.add_typer(airflow_app, name="airflow")
+app.add_typer(dlq_app, name="dlq")
 
 err = Console(stderr=True)
 
