@@ -23,6 +23,7 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import resource
 import sys
 import tempfile
 import time
@@ -61,6 +62,13 @@ def newswire_normalize(paths: list[Path], workers: int) -> int:
     return sum(1 for result in results if result.line is not None)
 
 
+def cpu_seconds() -> float:
+    """CPU time of this process and of its reaped children (the pool's workers), user + system."""
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--pages", type=int, default=1000)
@@ -87,28 +95,35 @@ def main() -> None:
             "ours_all": lambda chunk: newswire_normalize(chunk, 0),
         }
         seconds = dict.fromkeys(contenders, 0.0)
+        cpu = dict.fromkeys(contenders, 0.0)
         produced = dict.fromkeys(contenders, 0)
         rounds = max(1, min(args.rounds, len(paths)))
         for number in range(rounds):
             chunk = paths[number::rounds]
             for name, run in contenders.items():
-                start = time.perf_counter()
+                start, start_cpu = time.perf_counter(), cpu_seconds()
                 produced[name] += run(chunk)
                 seconds[name] += time.perf_counter() - start
+                cpu[name] += cpu_seconds() - start_cpu
     rate = {name: len(paths) / seconds[name] for name in contenders}
+    per_page = {name: cpu[name] / len(paths) * 1000 for name in contenders}
     print(f"corpus: {label}, {size / len(paths) / 1000:.0f} KB on average; {cores} cores")
     print(f"load average at the end: {', '.join(f'{v:.1f}' for v in os.getloadavg())}")
     print(
         f"trafilatura.extract (baseline)   : {rate['baseline']:7.1f} articles/s "
-        f"({produced['baseline']} with text)"
+        f"({produced['baseline']} with text), {per_page['baseline']:.1f} ms CPU per page"
     )
+    for name, title in (("ours_1", "1 worker "), ("ours_all", f"{cores} workers")):
+        print(
+            f"newswire normalize, {title}    : {rate[name]:7.1f} articles/s "
+            f"({produced[name]} normalized), {per_page[name]:.1f} ms CPU per page; "
+            f"ratio {rate[name] / rate['baseline']:.2f}x wall clock, "
+            f"{cpu['baseline'] / cpu[name]:.2f}x CPU time"
+        )
+    # On a machine whose cores are free, the workers' CPU time spreads over the cores.
     print(
-        f"newswire normalize, 1 worker     : {rate['ours_1']:7.1f} articles/s "
-        f"({produced['ours_1']} normalized)  ratio {rate['ours_1'] / rate['baseline']:.2f}x"
-    )
-    print(
-        f"newswire normalize, {cores} workers    : {rate['ours_all']:7.1f} articles/s "
-        f"({produced['ours_all']} normalized)  ratio {rate['ours_all'] / rate['baseline']:.2f}x"
+        f"all {cores} cores free (CPU time of the {cores} workers / {cores} against the "
+        f"baseline's): {cpu['baseline'] / (cpu['ours_all'] / cores):.2f}x"
     )
 
 
