@@ -40,32 +40,46 @@ def normalize_command(
         ..., help="Files or folders of .html, .htm, .txt and .json files."
     ),
     output: Path = typer.Option(..., "--output", help="JSON lines file to write."),
+    workers: int | None = typer.Option(
+        None,
+        "--workers",
+        min=0,
+        help="Worker processes (default: NEWSWIRE_INGEST_NORMALIZE_WORKERS, 0 = one per core).",
+    ),
 ) -> None:
     """Normalize local files to NormalizedArticle JSON lines (offline, no network).
 
-    One output line per input file: the article plus ``source_path``. A file that cannot be
-    normalized is reported on stderr and skipped; the exit code is 1 only when no file at all
-    could be normalized.
+    One output line per input file, in input order whatever the number of workers: the article
+    plus ``source_path``. A file that cannot be normalized is reported on stderr and skipped; the
+    exit code is 1 only when no file at all could be normalized.
     """
-    from newswire.ingest.normalize import NormalizeError, NormalizeOptions, normalize_path
+    from newswire.ingest.normalize import NormalizeOptions
+    from newswire.ingest.normalize.batch import normalize_paths
     from newswire.ingest.settings import IngestSettings
 
-    options = NormalizeOptions.from_settings(IngestSettings())
+    settings = IngestSettings()
+    options = NormalizeOptions.from_settings(settings)
+    entries = list(iter_input_files(paths))
+    results = normalize_paths(
+        (path for path, problem in entries if problem is None),
+        source_id=LOCAL_SOURCE_ID,
+        options=options,
+        workers=settings.normalize_workers if workers is None else workers,
+    )
     written = failed = 0
     output.parent.mkdir(parents=True, exist_ok=True)
     with output.open("w", encoding="utf-8") as sink:
-        for path, problem in iter_input_files(paths):
+        for path, problem in entries:
             if problem is not None:
                 typer.echo(f"error: {path}: {problem}", err=True)
                 failed += 1
                 continue
-            try:
-                article = normalize_path(path, source_id=LOCAL_SOURCE_ID, options=options)
-            except NormalizeError as exc:
-                typer.echo(f"error: {path}: cannot normalize: {exc}", err=True)
+            result = next(results)
+            if result.line is None:
+                typer.echo(f"error: {path}: cannot normalize: {result.error}", err=True)
                 failed += 1
                 continue
-            sink.write(article.model_dump_json() + "\n")
+            sink.write(result.line + "\n")
             sink.flush()
             written += 1
     typer.echo(f"normalized {written} file(s) to {output}; {failed} failed", err=True)

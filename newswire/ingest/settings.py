@@ -37,6 +37,11 @@ class IngestSettings(BaseSettings):
     min_text_chars: int = Field(
         default=80, ge=0, description="Below this, a page is treated as having no article text."
     )
+    normalize_workers: int = Field(
+        default=0,
+        ge=0,
+        description="Processes that normalize a batch of files or documents; 0 = one per core.",
+    )
     keep_runs: int = Field(
         default=48, ge=1, description="How many runs' hand-off files to keep in the state dir."
     )

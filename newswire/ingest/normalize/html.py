@@ -2,14 +2,25 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
+from html import unescape
 from typing import Any
 
 import trafilatura
+from htmldate import find_date
+from trafilatura.metadata import (
+    examine_meta,
+    extract_author,
+    extract_meta_json,
+    extract_title,
+    extract_url,
+)
+from trafilatura.utils import line_processing
 
 from newswire.ingest.normalize.cleaning import clean_main_text
 from newswire.ingest.normalize.dates import date_from_url, parse_datetime
@@ -184,21 +195,90 @@ def _drop_leading_title(text: str, titles: tuple[str | None, ...]) -> str:
 # What lxml, trafilatura and htmldate raise on pathological markup; turned into a NormalizeError
 # (with the cause chained) so one bad page is reported and the run goes on.
 _PARSER_ERRORS = (ValueError, TypeError, AttributeError, LookupError, RecursionError)
+_MAX_FIELD_CHARS = 10000
 
 
-def _run_trafilatura(tree: Any, url: str | None, *, favor_precision: bool) -> Any:
+def _trimmed(value: str | None) -> str | None:
+    """A metadata field as trafilatura trims it (length cap, entities, spaces, controls)."""
+    if not isinstance(value, str):
+        return value
+    if len(value) > _MAX_FIELD_CHARS:
+        value = value[: _MAX_FIELD_CHARS - 1] + "…"
+    trimmed: str | None = line_processing(unescape(value))
+    return trimmed
+
+
+class _TrafilaturaMetadata:
+    """The title, author and date trafilatura's metadata pass finds, each computed when asked.
+
+    The same steps and order as ``trafilatura.metadata.extract_metadata`` for those three fields
+    (meta tags, then JSON-LD, then the page), without its categories, tags, licence and site
+    name, which we do not use; the author search (a copy of the tree) and htmldate's date search
+    run only when our own JSON-LD and meta tags leave them needed. The tree is only read.
+    """
+
+    __slots__ = ("_author", "_author_done", "_meta", "_tree", "_url")
+
+    def __init__(self, tree: Any, url: str | None) -> None:
+        self._tree = tree
+        self._url = url
+        meta = examine_meta(tree)
+        if meta.author and " " not in meta.author:
+            meta.author = None
+        # trafilatura's own JSON-LD reader; a failure leaves the meta tags' values, as in
+        # extract_metadata
+        with contextlib.suppress(Exception):
+            meta = extract_meta_json(tree, meta)
+        if not meta.title:
+            meta.title = extract_title(tree)
+        if not meta.url:
+            meta.url = extract_url(tree, url)
+        self._meta = meta
+        self._author: str | None = None
+        self._author_done = False
+
+    @property
+    def title(self) -> str | None:
+        """The page title trafilatura reports."""
+        return _trimmed(self._meta.title)
+
+    @property
+    def author(self) -> str | None:
+        """The ``;``-separated author names trafilatura reports."""
+        if not self._author_done:
+            author = self._meta.author or extract_author(self._tree)
+            self._author, self._author_done = _trimmed(author), True
+        return self._author
+
+    @property
+    def date(self) -> str | None:
+        """The publication date htmldate finds (extensive search, original date)."""
+        found = find_date(self._tree, url=self._meta.url, extensive_search=True, original_date=True)
+        return _trimmed(found) if isinstance(found, str) else None
+
+
+def _run_trafilatura(tree: Any, url: str | None, *, favor_precision: bool) -> str:
+    """The main text trafilatura finds in a parsed page (the tree is copied, not changed)."""
     try:
-        return trafilatura.bare_extraction(
+        document = trafilatura.bare_extraction(
             tree,
             url=url,
             favor_precision=favor_precision,
             include_comments=False,
             include_tables=True,
-            with_metadata=True,
-            date_extraction_params={"extensive_search": True, "original_date": True},
+            with_metadata=False,
         )
     except _PARSER_ERRORS as exc:
         raise NormalizeError(f"main-text extraction failed: {type(exc).__name__}: {exc}") from exc
+    text = getattr(document, "text", None) if document is not None else None
+    return text if isinstance(text, str) else ""
+
+
+def _trafilatura_metadata(tree: Any, url: str | None) -> _TrafilaturaMetadata:
+    try:
+        return _TrafilaturaMetadata(tree, url)
+    except _PARSER_ERRORS as exc:
+        raise NormalizeError(f"unreadable page metadata: {type(exc).__name__}: {exc}") from exc
 
 
 def extract_html(html: str, *, url: str | None = None, min_text_chars: int = 80) -> HtmlExtraction:
@@ -219,25 +299,22 @@ def extract_html(html: str, *, url: str | None = None, min_text_chars: int = 80)
         page = _page_metadata(tree)
     except _PARSER_ERRORS as exc:
         raise NormalizeError(f"unreadable page metadata: {type(exc).__name__}: {exc}") from exc
-    document = _run_trafilatura(tree, url, favor_precision=True)
+    text = clean_main_text(_run_trafilatura(tree, url, favor_precision=True))
     method = TextMethod.TRAFILATURA
-    text = clean_main_text(document.text) if document is not None and document.text else ""
     if len(text) < max(min_text_chars, _SHORT_TEXT_CHARS):
         # Precision mode sometimes keeps a stray block (a reprint notice) and loses the article:
         # a balanced pass that finds several times more text is then the better guess.
-        fallback = _run_trafilatura(tree, url, favor_precision=False)
-        fallback_text = (
-            clean_main_text(fallback.text) if fallback is not None and fallback.text else ""
-        )
+        fallback_text = clean_main_text(_run_trafilatura(tree, url, favor_precision=False))
         if (len(text) < min_text_chars and len(fallback_text) > len(text)) or (
             len(text) < _LOST_ARTICLE_RATIO * len(fallback_text)
         ):
-            document, text, method = fallback, fallback_text, TextMethod.TRAFILATURA_FALLBACK
+            text, method = fallback_text, TextMethod.TRAFILATURA_FALLBACK
     if len(text) < min_text_chars:
         raise NormalizeError(
             f"no article text found in the HTML page ({len(text)} characters of text, "
             f"minimum {min_text_chars})"
         )
+    found = _trafilatura_metadata(tree, url)
     published_at: datetime | None = None
     source = PublishedAtSource.NONE
     if page.ld_date is not None:
@@ -246,17 +323,27 @@ def extract_html(html: str, *, url: str | None = None, min_text_chars: int = 80)
         published_at, source = page.meta_date, PublishedAtSource.META
     elif (url_date := date_from_url(url)) is not None:
         published_at, source = url_date, PublishedAtSource.URL
-    elif document is not None and document.date:
-        found = parse_datetime(str(document.date))
-        if found is not None:
-            published_at, source = found, PublishedAtSource.TEXT
-    title = page.ld_headline or (document.title if document is not None else None)
-    text = _drop_leading_title(text, (title, document.title if document is not None else None))
-    authors = split_authors(
-        list(page.ld_authors)
-        or ([document.author] if document is not None and document.author else [])
-        or list(page.meta_authors)
-    )
+    else:
+        try:
+            text_date = found.date
+        except _PARSER_ERRORS as exc:
+            raise NormalizeError(f"date search failed: {type(exc).__name__}: {exc}") from exc
+        if text_date:
+            parsed = parse_datetime(text_date)
+            if parsed is not None:
+                published_at, source = parsed, PublishedAtSource.TEXT
+    trafilatura_title = found.title
+    title = page.ld_headline or trafilatura_title
+    text = _drop_leading_title(text, (title, trafilatura_title))
+    if page.ld_authors:
+        author_values = list(page.ld_authors)
+    else:
+        try:
+            trafilatura_author = found.author
+        except _PARSER_ERRORS as exc:
+            raise NormalizeError(f"author search failed: {type(exc).__name__}: {exc}") from exc
+        author_values = [trafilatura_author] if trafilatura_author else list(page.meta_authors)
+    authors = split_authors(author_values)
     return HtmlExtraction(
         title=title.strip() if title else None,
         text=text,

@@ -182,7 +182,8 @@ def normalize_source(
     is logged and skipped.
     """
     from newswire.ingest.dedup import DedupError, Verdict
-    from newswire.ingest.normalize import NormalizeError, NormalizeOptions, normalize_document
+    from newswire.ingest.normalize import NormalizeError, NormalizeOptions
+    from newswire.ingest.normalize.batch import normalize_documents
 
     fetched = Path(fetched_path)
     source_id = fetched.stem
@@ -195,18 +196,31 @@ def normalize_source(
         lines = fetched.read_text(encoding="utf-8").splitlines()
     except OSError as exc:
         raise IngestError(f"cannot read fetched documents {fetched}: {exc}") from exc
+    # The documents up to the first unreadable line are normalized (on the settings' workers,
+    # results in file order), then de-duplicated one by one in file order as before.
+    documents: list[FetchedDocument] = []
+    unreadable: IngestError | None = None
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        try:
+            documents.append(FetchedDocument.model_validate_json(line))
+        except ValueError as exc:
+            unreadable = IngestError(f"{fetched}:{number}: not a FetchedDocument: {exc}")
+            unreadable.__cause__ = exc
+            break
+    results = normalize_documents(
+        documents, options=options, read_body=_read_body, workers=settings.normalize_workers
+    )
     with open_seen_index(settings) as index:
-        for number, line in enumerate(lines, start=1):
-            if not line.strip():
-                continue
-            try:
-                document = FetchedDocument.model_validate_json(line)
-            except ValueError as exc:
-                raise IngestError(f"{fetched}:{number}: not a FetchedDocument: {exc}") from exc
+        for document, result in zip(documents, results, strict=True):
             label = document.url or document.body_path
             try:
-                article = normalize_document(document, _read_body(document), options)
-                decision = index.check_and_record(article, run_id=run_id)
+                if result.error is not None:
+                    raise result.error
+                if result.article is None:  # pragma: no cover - a result has one or the other
+                    raise IngestError(f"{label}: normalizing gave neither an article nor an error")
+                decision = index.check_and_record(result.article, run_id=run_id)
             except DedupError:
                 raise
             except (NormalizeError, IngestError, OSError) as exc:
@@ -222,6 +236,8 @@ def normalize_source(
                 counts["unchanged"] += 1
             else:
                 counts["duplicates"] += 1
+        if unreadable is not None:
+            raise unreadable
     files = RunFiles(settings.state_dir, run_id)
     path = files.accepted(source_id)
     write_lines_atomically(path, accepted)

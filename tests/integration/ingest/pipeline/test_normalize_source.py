@@ -163,3 +163,38 @@ def test_old_run_folders_are_pruned_but_the_current_run_is_kept(tmp_path: Path) 
     assert sorted(p.name for p in pruned) == ["run-1", "run-2"]
     remaining = sorted(p.name for p in (settings.state_dir / "runs").iterdir())
     assert remaining == ["run-0", "run-3", "run-4"]
+
+
+def test_a_large_source_on_several_workers_gives_what_one_worker_gives(tmp_path: Path) -> None:
+    pages = sorted(PAGES.glob("*.html"))
+    lines = []
+    for number in range(24):
+        page = pages[number % len(pages)]
+        # Every page twice at two URLs (duplicates), plus a missing body (an error).
+        lines.append(_document(page, f"https://many.example/{number % 12}/{page.stem}"))
+    lines.insert(5, _document(tmp_path / "missing.html", "https://many.example/missing"))
+    outcomes = {}
+    accepted = {}
+    for workers in (1, 2):
+        settings = IngestSettings(
+            state_dir=tmp_path / f"state-{workers}", normalize_workers=workers
+        )
+        fetched = tmp_path / f"w{workers}" / "test-news.jsonl"
+        fetched.parent.mkdir()
+        write_lines_atomically(fetched, lines)
+        outcome = normalize_source(fetched, run_id="r1", settings=settings)
+        outcomes[workers] = (
+            outcome.accepted,
+            outcome.duplicates,
+            outcome.unchanged,
+            outcome.errors,
+        )
+        accepted[workers] = [
+            json.loads(line) for line in Path(outcome.path).read_text(encoding="utf-8").splitlines()
+        ]
+    assert outcomes[1] == outcomes[2]
+    assert outcomes[1][3] == 1 and outcomes[1][0] >= len(pages)
+    for article in accepted[1] + accepted[2]:
+        article.pop("first_seen_at", None)
+        article.pop("last_seen_at", None)
+    assert accepted[1] == accepted[2]

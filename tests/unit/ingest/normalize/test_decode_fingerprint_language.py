@@ -8,6 +8,7 @@ from newswire.ingest.normalize.errors import NormalizeError
 from newswire.ingest.normalize.fingerprint import (
     content_hash,
     minhash_from_signature,
+    minhash_of,
     near_duplicate_signature,
     normalize_text,
     word_shingles,
@@ -92,3 +93,27 @@ def test_cleaning_drops_short_boilerplate_lines_but_keeps_prose_about_cookies() 
         "The bakery sold ten thousand cookies at the fair, the organisers said on Sunday.\n"
         "The fair returns next year."
     )
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "",
+        "Word",
+        "Two words only",
+        "The council approved the budget on Tuesday after a long debate. " * 12,
+        "Ünïcödé wörds, ça va très bien — 日本語のテキスト and some more plain words here",
+        "snake_case and digits 123 456 mixed with UPPER case Words and more words to shingle",
+    ],
+)
+@pytest.mark.parametrize(
+    ("num_perm", "shingle_size", "seed"), [(128, 5, 1), (64, 3, 7), (16, 1, 0)]
+)
+def test_numpy_signature_equals_datasketch_minhash(
+    text: str, num_perm: int, shingle_size: int, seed: int
+) -> None:
+    reference = minhash_of(text, num_perm=num_perm, shingle_size=shingle_size, seed=seed)
+    signature = near_duplicate_signature(
+        text, num_perm=num_perm, shingle_size=shingle_size, seed=seed
+    )
+    assert signature == tuple(int(value) for value in reference.hashvalues)

@@ -108,3 +108,23 @@ def test_related_list_inside_the_article_element_is_removed_but_prose_around_it_
     assert "Ferry fares frozen" not in text and "Port strike ends" not in text
     assert text.startswith("The harbour authority approved")
     assert text.rstrip().endswith("about two years.")
+
+
+@pytest.mark.parametrize("name", PAGE_NAMES)
+def test_title_author_and_date_are_those_of_trafilaturas_metadata_pass(name: str) -> None:
+    import trafilatura
+
+    from newswire.ingest.normalize.html import _TrafilaturaMetadata
+
+    html = decode_body((PAGES / f"{name}.html").read_bytes())
+    url = f"https://news.example.org/{name}"
+    full = trafilatura.bare_extraction(
+        trafilatura.utils.load_html(html),
+        url=url,
+        favor_precision=True,
+        include_comments=False,
+        with_metadata=True,
+        date_extraction_params={"extensive_search": True, "original_date": True},
+    )
+    lean = _TrafilaturaMetadata(trafilatura.utils.load_html(html), url)
+    assert (lean.title, lean.author, lean.date) == (full.title, full.author, full.date)

@@ -75,3 +75,24 @@ def test_missing_path_is_reported_and_nothing_normalized_exits_non_zero(tmp_path
     assert result.exit_code == 1
     assert "no such file or folder" in result.stderr
     assert output.read_text(encoding="utf-8") == ""
+
+
+def test_output_is_the_same_in_input_order_with_one_or_several_workers(tmp_path: Path) -> None:
+    folder = tmp_path / "drop"
+    folder.mkdir()
+    for copy in range(3):
+        for page in sorted(PAGES.glob("*.html")):
+            shutil.copy(page, folder / f"{copy}-{page.name}")
+    (folder / "5-broken.json").write_text("{not json", encoding="utf-8")
+    outputs = {}
+    for workers in ("1", "2", "3"):
+        output = tmp_path / f"out-{workers}.jsonl"
+        result = CliRunner().invoke(
+            _app(), ["normalize", str(folder), "--output", str(output), "--workers", workers]
+        )
+        assert result.exit_code == 0, result.output
+        assert "5-broken.json" in result.stderr and "not valid JSON" in result.stderr
+        outputs[workers] = output.read_bytes()
+    assert outputs["1"] == outputs["2"] == outputs["3"]
+    names = [Path(str(r["source_path"])).name for r in _read_output(tmp_path / "out-2.jsonl")]
+    assert names == sorted(p.name for p in folder.glob("*.html"))
