@@ -14,14 +14,12 @@ instance whose ``AIRFLOW_HOME`` is this home are found through ``/proc`` and sto
 
 from __future__ import annotations
 
-import fcntl
 import json
 import logging
 import os
 import secrets
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -38,7 +36,7 @@ from newswire.airflow.bootstrap import (
 from newswire.airflow.client import AirflowClient
 from newswire.airflow.errors import AirflowApiError, AirflowError
 from newswire.airflow.settings import AirflowSettings
-from newswire.fsutil import write_text_atomically
+from newswire.fsutil import directory_lock, write_text_atomically
 from newswire.ingest.settings import IngestSettings
 from newswire.settings import ElasticsearchSettings, KafkaSettings, StackSettings
 from newswire.stack.processes import (
@@ -160,15 +158,8 @@ class AirflowManager:
         write_text_atomically(self.state_path, state.model_dump_json(indent=2))
         self.state_path.chmod(0o600)
 
-    @contextmanager
-    def _locked(self) -> Iterator[None]:
-        self.home.mkdir(parents=True, exist_ok=True)
-        with (self.home / ".lock").open("w") as lock:
-            fcntl.flock(lock, fcntl.LOCK_EX)
-            try:
-                yield
-            finally:
-                fcntl.flock(lock, fcntl.LOCK_UN)
+    def _locked(self) -> AbstractContextManager[None]:
+        return directory_lock(self.home)
 
     # -- environment -------------------------------------------------------------------------
     def _database_url(self) -> str:

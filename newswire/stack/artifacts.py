@@ -8,7 +8,6 @@ cache entry: it is resolved again, or, offline, reported with what to delete.
 
 from __future__ import annotations
 
-import fcntl
 import hashlib
 import json
 import logging
@@ -20,6 +19,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from newswire.fsutil import directory_lock
 from newswire.stack.errors import ArtifactError, CorruptCacheError
 
 log = logging.getLogger(__name__)
@@ -86,13 +86,8 @@ class ArtifactCache:
     ) -> ResolvedArtifact:
         # Two stacks may start at once (CI, tests): one resolves, the other waits and verifies.
         try:
-            self.cache_dir.mkdir(parents=True, exist_ok=True)
-            with (self.cache_dir / ".lock").open("w") as lock:
-                fcntl.flock(lock, fcntl.LOCK_EX)
-                try:
-                    return self._resolve_locked(name, version, maven_args, expect_suffix)
-                finally:
-                    fcntl.flock(lock, fcntl.LOCK_UN)
+            with directory_lock(self.cache_dir):
+                return self._resolve_locked(name, version, maven_args, expect_suffix)
         except OSError as exc:
             raise ArtifactError(f"cannot use the artifact cache {self.cache_dir}: {exc}") from exc
 

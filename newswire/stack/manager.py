@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import fcntl
 import json
 import logging
 import os
@@ -16,7 +15,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from newswire.bootstrap import bootstrap as bootstrap_catalogues
-from newswire.fsutil import write_text_atomically
+from newswire.fsutil import directory_lock, write_text_atomically
 from newswire.resources import resource_path
 from newswire.settings import ElasticsearchSettings, KafkaSettings, StackSettings
 from newswire.stack import elasticsearch as es
@@ -175,12 +174,8 @@ class StackManager:
     def _locked(self) -> Iterator[None]:
         self.home.mkdir(parents=True, exist_ok=True)
         self.home.chmod(0o755)
-        with (self.home / ".lock").open("w") as lock:
-            fcntl.flock(lock, fcntl.LOCK_EX)
-            try:
-                yield
-            finally:
-                fcntl.flock(lock, fcntl.LOCK_UN)
+        with directory_lock(self.home):
+            yield
 
     @staticmethod
     def _urls(state: StackState) -> tuple[str, str]:

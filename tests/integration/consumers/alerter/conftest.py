@@ -10,6 +10,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from datetime import datetime
 from email import message_from_bytes, policy
 from email.message import EmailMessage
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -23,6 +24,7 @@ from elasticsearch import Elasticsearch
 from kafka import KafkaAdminClient
 from kafka.admin import NewTopic
 
+from consumers.alerter.service import AlerterService
 from consumers.alerter.settings import AlerterSettings
 from newswire.settings import ElasticsearchSettings, KafkaSettings
 
@@ -263,3 +265,38 @@ def macron_putin_file(webhook: WebhookReceiver, tmp_path: Path) -> Path:
 @pytest.fixture
 def es_settings_for_alerter(es_settings: ElasticsearchSettings) -> ElasticsearchSettings:
     return es_settings
+
+
+class ManualClock:
+    """A clock the test moves by hand."""
+
+    def __init__(self, start: datetime) -> None:
+        self.now = start
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+@pytest.fixture
+def open_service(
+    alerter_settings: AlerterSettings, es_settings: ElasticsearchSettings, tmp_path: Path
+) -> Iterator[Callable[..., AlerterService]]:
+    """Opens alerter services over a subscriptions file; closes them after the test."""
+    services: list[AlerterService] = []
+
+    def factory(subscriptions: list[dict[str, Any]], **kwargs: Any) -> AlerterService:
+        path = write_subscriptions(tmp_path / "subscriptions.yaml", subscriptions)
+        service = AlerterService(
+            alerter_settings,
+            subscriptions_file=path,
+            es_settings=es_settings,
+            use_gazetteer=False,
+            **kwargs,
+        )
+        service.open()
+        services.append(service)
+        return service
+
+    yield factory
+    for service in services:
+        service.close()

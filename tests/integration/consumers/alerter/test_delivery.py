@@ -6,7 +6,7 @@ from __future__ import annotations
 import itertools
 import ssl
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -24,6 +24,7 @@ from schemas.notifications import DeliveryStatus
 
 from .conftest import (
     WEBHOOK_SECRET,
+    ManualClock,
     SmtpSink,
     WebhookReceiver,
     email_channel,
@@ -34,38 +35,6 @@ from .conftest import (
 )
 
 pytestmark = pytest.mark.integration
-
-
-class ManualClock:
-    def __init__(self, start: datetime) -> None:
-        self.now = start
-
-    def __call__(self) -> datetime:
-        return self.now
-
-
-@pytest.fixture
-def open_service(
-    alerter_settings: AlerterSettings, es_settings: ElasticsearchSettings, tmp_path: Path
-) -> Iterator[Callable[..., AlerterService]]:
-    services: list[AlerterService] = []
-
-    def factory(subscriptions: list[dict[str, Any]], **kwargs: Any) -> AlerterService:
-        path = write_subscriptions(tmp_path / "subscriptions.yaml", subscriptions)
-        service = AlerterService(
-            alerter_settings,
-            subscriptions_file=path,
-            es_settings=es_settings,
-            use_gazetteer=False,
-            **kwargs,
-        )
-        service.open()
-        services.append(service)
-        return service
-
-    yield factory
-    for service in services:
-        service.close()
 
 
 def outbox_entries(service: AlerterService) -> list[Any]:

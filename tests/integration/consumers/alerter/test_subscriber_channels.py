@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import base64
 import threading
-from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -22,13 +21,12 @@ from consumers.alerter.commands import subscriptions_app
 from consumers.alerter.feed_server import make_server
 from consumers.alerter.feeds import etag_of, feed_path
 from consumers.alerter.service import AlerterService
-from consumers.alerter.settings import AlerterSettings
 from consumers.alerter.signing import IDEMPOTENCY_HEADER, SIGNATURE_HEADER
-from newswire.settings import ElasticsearchSettings
 from schemas.events import Event
 from schemas.notifications import DeliveryStatus
 
 from .conftest import (
+    ManualClock,
     SmtpSink,
     WebhookReceiver,
     email_channel,
@@ -44,38 +42,6 @@ SECRET = "whsec_" + base64.b64encode(b"newswire-standard-webhooks-key!!").decode
 WRONG_SECRET = "whsec_" + base64.b64encode(b"some-other-key-of-32-bytes-long!").decode()
 UK = {"id": "Q145", "name": "United Kingdom", "kind": "country", "country": "GB"}
 UKRAINE = {"id": "Q212", "name": "Ukraine", "kind": "country", "country": "UA"}
-
-
-class ManualClock:
-    def __init__(self, start: datetime) -> None:
-        self.now = start
-
-    def __call__(self) -> datetime:
-        return self.now
-
-
-@pytest.fixture
-def open_service(
-    alerter_settings: AlerterSettings, es_settings: ElasticsearchSettings, tmp_path: Path
-) -> Iterator[Callable[..., AlerterService]]:
-    services: list[AlerterService] = []
-
-    def factory(subscriptions: list[dict[str, Any]], **kwargs: Any) -> AlerterService:
-        path = write_subscriptions(tmp_path / "subscriptions.yaml", subscriptions)
-        service = AlerterService(
-            alerter_settings,
-            subscriptions_file=path,
-            es_settings=es_settings,
-            use_gazetteer=False,
-            **kwargs,
-        )
-        service.open()
-        services.append(service)
-        return service
-
-    yield factory
-    for service in services:
-        service.close()
 
 
 def standard_channel(url: str) -> dict[str, Any]:
