@@ -21,6 +21,7 @@ import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import asdict
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -33,7 +34,14 @@ from newswire.airflow.bootstrap import CATALOGUE_VARIABLE
 from newswire.airflow.client import AirflowClient
 from newswire.airflow.manager import DAG_ID, AirflowManager
 from newswire.demo.receivers import Inbox, smtp_mailbox, webhook_receiver
-from newswire.demo.summary import DemoSummary, RunCounts, run_counts, summarize, task_progress
+from newswire.demo.summary import (
+    DemoSummary,
+    RunCounts,
+    run_counts,
+    services_waiting,
+    summarize,
+    task_progress,
+)
 from newswire.demo.website import catalogue, serve_site
 from newswire.fsutil import write_text_atomically
 from newswire.ingest.pipeline.runs import safe_run_key
@@ -43,7 +51,7 @@ from newswire.stack.processes import free_port, port_is_free
 from schemas.indices import ARTICLES_INDEX, EVENTS_INDEX
 
 SECRET_ENV = "NEWSWIRE_DEMO_WEBHOOK_SECRET"  # noqa: S105 - the name of a variable, not a secret
-IDLE_SECONDS = "10"
+SETTLED_CHECKS = 2
 RUN_TIMEOUT_SECONDS = 420.0
 SERVICE_TIMEOUT_SECONDS = 300.0
 
@@ -123,13 +131,15 @@ def index_counts() -> tuple[int, dict[str, int], dict[str, int]]:
 
 @contextmanager
 def services(work: Path, subscriptions: Path, env: Mapping[str, str]) -> Iterator[list[Any]]:
-    """``newswire consume indexer`` and ``... alerter`` until idle, as their own processes."""
+    """``newswire consume indexer`` and ``... alerter`` as services (their own processes).
+
+    They run until the demo has seen them catch up, then get SIGTERM (a clean shutdown).
+    """
     procs: list[Any] = []
     for name, extra in (("indexer", []), ("alerter", ["--subscriptions", str(subscriptions)])):
         log = (work / f"{name}.log").open("w")
-        command = [sys.executable, "-m", "newswire", "consume", name, "--until-idle"]
         proc = subprocess.Popen(
-            [*command, IDLE_SECONDS, *extra],
+            [sys.executable, "-m", "newswire", "consume", name, *extra],
             stdout=log,
             stderr=subprocess.STDOUT,
             env=dict(env),
@@ -138,11 +148,34 @@ def services(work: Path, subscriptions: Path, env: Mapping[str, str]) -> Iterato
     try:
         yield procs
     finally:
-        for _, proc, log in procs:
+        for _, proc, _ in procs:
             if proc.poll() is None:
                 proc.terminate()
+        for name, proc, log in procs:
+            try:
+                proc.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                console.print(f"  [yellow]the {name} did not stop on SIGTERM; killed[/]")
+                proc.kill()
                 proc.wait(timeout=30)
             log.close()
+
+
+def pipeline_status(env: Mapping[str, str]) -> dict[str, Any]:
+    """``newswire status --json`` (topics, consumer-group lag, the alerter's outbox)."""
+    result = subprocess.run(
+        [sys.executable, "-m", "newswire", "status", "--json"],
+        capture_output=True,
+        text=True,
+        env=dict(env),
+        timeout=120,
+        check=False,
+    )
+    try:
+        status: dict[str, Any] = json.loads(result.stdout)
+    except ValueError:
+        return {}
+    return status
 
 
 def wait_for_runs(
@@ -178,22 +211,30 @@ def wait_for_runs(
             time.sleep(2)
 
 
-def wait_for_services(procs: list[Any], hook: Inbox, mail: Inbox) -> None:
-    """Wait until the indexer and the alerter have been idle and exited."""
+def wait_for_services(procs: list[Any], env: Mapping[str, str], hook: Inbox, mail: Inbox) -> None:
+    """Wait until the services have caught up: no lag, nothing pending, no new alert."""
     deadline = time.monotonic() + SERVICE_TIMEOUT_SECONDS
+    settled = 0
+    last = -1
     with console.status("indexer and alerter working") as status:
-        while any(proc.poll() is None for _, proc, _ in procs):
+        while True:
+            for name, proc, log in procs:
+                if proc.poll() is not None:
+                    raise SystemExit(f"the {name} exited with {proc.returncode}; see {log.name}")
+            state = pipeline_status(env)
+            waiting = services_waiting(state)
+            alerts = len(hook.items()) + len(mail.items())
+            settled = settled + 1 if not waiting and alerts == last else 0
+            last = alerts
+            if settled >= SETTLED_CHECKS:
+                return
             if time.monotonic() > deadline:
-                raise SystemExit("the indexer or the alerter did not become idle in time")
-            running = [name for name, proc, _ in procs if proc.poll() is None]
+                raise SystemExit(f"the services did not catch up in time: {waiting}")
             status.update(
-                f"{' and '.join(running)} running; webhook {len(hook.items())}, "
-                f"email {len(mail.items())} alert(s) so far"
+                f"{', '.join(waiting) or 'caught up, settling'}; webhook "
+                f"{len(hook.items())}, email {len(mail.items())} alert(s) so far"
             )
-            time.sleep(1)
-    for name, proc, log in procs:
-        if proc.returncode != 0:
-            raise SystemExit(f"the {name} exited with {proc.returncode}; see {log.name}")
+            time.sleep(2)
 
 
 def print_summary(summary: DemoSummary, airflow: Any, alerts: list[dict[str, Any]]) -> None:
@@ -264,9 +305,15 @@ def run_demo() -> DemoSummary:
             client.set_variable(CATALOGUE_VARIABLE, str(catalogue_path), "newswire demo site")
             earlier = {r["dag_run_id"] for r in client.list_runs(DAG_ID, limit=50)}
             try:
+                # Triggered before unpausing, with a run_after before the scheduler's latest
+                # tick, so this run goes first; the scheduled run then finds nothing due.
+                run = client.trigger_run(
+                    DAG_ID,
+                    {"catalogue": str(catalogue_path)},
+                    run_after=datetime.now(UTC) - timedelta(minutes=2),
+                )
                 client.set_paused(DAG_ID, False)
-                run = client.trigger_run(DAG_ID, {"catalogue": str(catalogue_path)})
-                console.print(f"  triggered {run['dag_run_id']}")
+                console.print(f"  triggered {run['dag_run_id']}; ingest_news unpaused")
                 counts = wait_for_runs(client, run["dag_run_id"], earlier, state_dir)
             finally:
                 client.set_paused(DAG_ID, True)
@@ -274,8 +321,8 @@ def run_demo() -> DemoSummary:
                     client.delete_variable(CATALOGUE_VARIABLE)
                 else:
                     client.set_variable(CATALOGUE_VARIABLE, previous)
-            console.print("\n[bold]4. Indexer and alerter[/] (until idle)")
-            wait_for_services(procs, hook, mail)
+            console.print("\n[bold]4. Indexer and alerter[/] catching up")
+            wait_for_services(procs, service_env, hook, mail)
         alerts = hook.items()
         emails = mail.items()
     articles_after, types_after, modalities_after = index_counts()

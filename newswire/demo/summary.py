@@ -9,6 +9,9 @@ from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
+
+from schemas.topics import ARTICLES, EVENTS
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,3 +109,33 @@ def task_progress(task_instances: Iterable[Mapping[str, object]]) -> str:
         if task.get("state") in {"success", "skipped"}:
             done[name] += 1
     return ", ".join(f"{name} {done[name]}/{count}" for name, count in total.items())
+
+
+#: (topic, consumer group) pairs the demo waits on.
+SERVICE_GROUPS = (
+    (ARTICLES.name, "newswire-indexer"),
+    (EVENTS.name, "newswire-indexer"),
+    (EVENTS.name, "newswire-alerter"),
+)
+
+
+def services_waiting(status: Mapping[str, Any]) -> list[str]:
+    """What the indexer and alerter still have to do, from ``newswire status --json``.
+
+    A group lags until it has committed offsets on a topic that has records; the alerter's
+    outbox must have nothing pending. Empty: caught up.
+    """
+    if not status:
+        return ["pipeline status unavailable"]
+    waiting: list[str] = []
+    topics = status.get("topics") or {}
+    for topic, group in SERVICE_GROUPS:
+        info = topics.get(topic) or {}
+        records = sum(int(n) for n in (info.get("end_offsets") or {}).values())
+        lag = (info.get("lag") or {}).get(group)
+        if records and (lag is None or lag > 0):
+            waiting.append(f"{group} on {topic}: {'starting' if lag is None else f'lag {lag}'}")
+    pending = int((status.get("outbox") or {}).get("pending", 0))
+    if pending:
+        waiting.append(f"{pending} alert(s) pending")
+    return waiting
