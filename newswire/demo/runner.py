@@ -346,7 +346,9 @@ def run_demo() -> DemoSummary:
 def main(argv: list[str] | None = None) -> int:
     """Run the demo; ``--json`` also prints the figures as one JSON line at the end."""
     args = sys.argv[1:] if argv is None else argv
+    started = time.monotonic()
     summary = run_demo()
     if "--json" in args:
-        print(json.dumps({**asdict(summary), "alerts": summary.alerts}))
+        seconds = round(time.monotonic() - started, 1)
+        print(json.dumps({**asdict(summary), "alerts": summary.alerts, "seconds": seconds}))
     return 0
