@@ -20,7 +20,7 @@ import sys
 import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -52,6 +52,7 @@ from schemas.indices import ARTICLES_INDEX, EVENTS_INDEX
 
 SECRET_ENV = "NEWSWIRE_DEMO_WEBHOOK_SECRET"  # noqa: S105 - the name of a variable, not a secret
 SETTLED_CHECKS = 2
+FINISHED = frozenset({"success", "failed"})
 RUN_TIMEOUT_SECONDS = 420.0
 SERVICE_TIMEOUT_SECONDS = 300.0
 
@@ -181,24 +182,34 @@ def pipeline_status(env: Mapping[str, str]) -> dict[str, Any]:
 def wait_for_runs(
     client: AirflowClient, run_id: str, earlier: set[str], state_dir: Path
 ) -> dict[str, RunCounts]:
-    """Wait for the triggered run and every other run not in ``earlier``; their counts."""
+    """Wait for the triggered run, then pause the DAG and wait for the runs still running.
+
+    Unpaused, the scheduler queues a run every minute; once the triggered run is done the DAG is
+    paused so no more start, and runs left queued (they would find nothing due) are not waited
+    for. Returns the counts of every finished run not in ``earlier``, by run id.
+    """
     counts: dict[str, RunCounts] = {}
     deadline = time.monotonic() + RUN_TIMEOUT_SECONDS
+    paused = False
     with console.status("waiting for the scheduler") as status:
         while True:
             runs = [r for r in client.list_runs(DAG_ID, limit=20) if r["dag_run_id"] not in earlier]
-            pending = [r for r in runs if r.get("state") not in {"success", "failed"}]
+            pending = [r for r in runs if r.get("state") not in FINISHED]
             for run in runs:
                 if run["dag_run_id"] not in counts and run not in pending:
-                    if run.get("state") == "failed":
-                        console.print(f"  [yellow]run {run['dag_run_id']} failed[/]")
                     counts[run["dag_run_id"]] = run_counts(
                         state_dir / "runs" / safe_run_key(run["dag_run_id"])
                     )
+                    colour = "yellow" if run.get("state") == "failed" else "green"
                     console.print(
-                        f"  run {run['dag_run_id']} ({run.get('run_type')}): {run.get('state')}"
+                        f"  run {run['dag_run_id']} ({run.get('run_type')}): "
+                        f"[{colour}]{run.get('state')}[/]"
                     )
-            if run_id in counts and not pending:
+            if run_id in counts and not paused:
+                client.set_paused(DAG_ID, True)
+                paused = True
+                continue
+            if paused and not [r for r in pending if r.get("state") == "running"]:
                 return counts
             if time.monotonic() > deadline:
                 raise SystemExit(f"ingest_news runs still going after {RUN_TIMEOUT_SECONDS:.0f} s")
@@ -315,6 +326,7 @@ def run_demo() -> DemoSummary:
                 client.set_paused(DAG_ID, False)
                 console.print(f"  triggered {run['dag_run_id']}; ingest_news unpaused")
                 counts = wait_for_runs(client, run["dag_run_id"], earlier, state_dir)
+                failed = client.get_run(DAG_ID, run["dag_run_id"]).get("state") == "failed"
             finally:
                 client.set_paused(DAG_ID, True)
                 if previous is None:
@@ -337,8 +349,13 @@ def run_demo() -> DemoSummary:
         webhook_alerts=len(alerts),
         email_alerts=len(emails),
     )
+    summary = replace(summary, run_failed=failed)
     console.print()
     print_summary(summary, airflow, alerts)
+    if failed:
+        console.print(
+            f"[red]the triggered run failed: see it in the Airflow UI ({airflow.ui_url})[/]"
+        )
     console.print(f"\nDemo took {time.monotonic() - started:.0f} s. Work files: {work}")
     return summary
 
@@ -351,4 +368,4 @@ def main(argv: list[str] | None = None) -> int:
     if "--json" in args:
         seconds = round(time.monotonic() - started, 1)
         print(json.dumps({**asdict(summary), "alerts": summary.alerts, "seconds": seconds}))
-    return 0
+    return 1 if summary.run_failed else 0

@@ -63,6 +63,7 @@ class DemoSummary:
     events_by_modality: dict[str, int] = field(default_factory=dict)
     webhook_alerts: int = 0
     email_alerts: int = 0
+    run_failed: bool = False  # the triggered run ended failed
 
     @property
     def alerts(self) -> int:
