@@ -74,7 +74,7 @@ bench: install stack-up ## Run the benchmarks (figures as ratios against in-run 
 	@set -e; for bench in benchmarks/bench_*.py; do \
 		echo "== $$bench"; $(BIN)/python $$bench; done
 
-demo: install stack-up ## Run the pipeline on the sample sources and show the result
+demo: install stack-up ## Run the pipeline through the Airflow scheduler on the bundled sample site
 	$(BIN)/python -m newswire.demo
 
 clean: ## Remove caches (not the stack's data: `make stack-down` first)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Mapping
+from datetime import datetime
 from types import TracebackType
 from typing import Any
 from urllib.parse import quote
@@ -133,13 +134,22 @@ class AirflowClient:
         self.request("PATCH", f"/api/v2/dags/{quote(dag_id)}", json={"is_paused": paused})
 
     # -- runs ------------------------------------------------------------------------------
-    def trigger_run(self, dag_id: str, conf: Mapping[str, Any] | None = None) -> dict[str, Any]:
-        """Trigger a manual run now; returns the new run (its ``dag_run_id`` among others)."""
-        return self._json(
-            "POST",
-            f"/api/v2/dags/{quote(dag_id)}/dagRuns",
-            json={"conf": dict(conf or {}), "logical_date": None},
-        )
+    def trigger_run(
+        self,
+        dag_id: str,
+        conf: Mapping[str, Any] | None = None,
+        *,
+        run_after: datetime | None = None,
+    ) -> dict[str, Any]:
+        """Trigger a manual run now; returns the new run (its ``dag_run_id`` among others).
+
+        ``run_after`` (default: now) also orders queued runs: with ``max_active_runs=1`` the
+        scheduler starts the queued run with the earliest ``run_after`` first.
+        """
+        body: dict[str, Any] = {"conf": dict(conf or {}), "logical_date": None}
+        if run_after is not None:
+            body["run_after"] = run_after.isoformat()
+        return self._json("POST", f"/api/v2/dags/{quote(dag_id)}/dagRuns", json=body)
 
     def get_run(self, dag_id: str, run_id: str) -> dict[str, Any]:
         """One run of a DAG."""

@@ -50,7 +50,10 @@ def _imports(path: Path, root: Path) -> list[tuple[int, str]]:
 
 
 def _layer(module: str) -> str:
-    return "command line" if module in COMMAND_LINE else module.split(".", 1)[0]
+    # A command-line package (newswire.demo) is command line with every module in it.
+    if any(module == c or module.startswith(c + ".") for c in COMMAND_LINE):
+        return "command line"
+    return module.split(".", 1)[0]
 
 
 def _violations(path: Path, root: Path = ROOT) -> list[str]:
