@@ -23,6 +23,7 @@ from consumers.runtime.metrics import ConsumerMetrics
 from consumers.runtime.settings import ConsumerSettings
 from consumers.runtime.startup import (
     DependencyWait,
+    StartupAbandoned,
     StartupWaitPolicy,
     event_sleep,
     wait_for_dependency,
@@ -148,7 +149,8 @@ class ConsumerService(ABC, Generic[RecordT]):
         """Run until stopped (SIGTERM/SIGINT, :meth:`stop`) or idle; returns the exit code.
 
         Set-up (the handler's resources, the topics) waits for Kafka and Elasticsearch up to
-        ``startup_wait_seconds``; ``until_idle`` counts from the moment set-up finished.
+        ``startup_wait_seconds`` (a :meth:`stop` meanwhile ends it with 0); ``until_idle``
+        counts from the moment set-up finished.
         """
         topics = list(self.topics())
         settings = self.consumer_settings
@@ -159,8 +161,15 @@ class ConsumerService(ABC, Generic[RecordT]):
         try:
             # The handler first: a configuration error (subscriptions, a missing secret) is
             # reported before any broker is contacted.
-            handler = self.open_handler()
-            self.wait_for(KAFKA, lambda: ensure_topics(settings.kafka, topics))
+            try:
+                handler = self.open_handler()
+                self.wait_for(KAFKA, lambda: ensure_topics(settings.kafka, topics))
+            except StartupAbandoned:
+                log.info(
+                    "stopped while waiting for a dependency",
+                    extra={"event": "startup_abandoned", "stage": self.stage},
+                )
+                return 0
             self._runtime = ConsumerRuntime(
                 topics, handler, self.consumer_settings, metrics=self.consumer_metrics
             )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 import pytest
 from elastic_transport import (
@@ -22,6 +22,9 @@ from kafka.errors import (
 )
 
 from consumers.alerter.errors import StoreError
+from consumers.runtime.loop import Handler
+from consumers.runtime.service import ELASTICSEARCH, ConsumerService
+from consumers.runtime.settings import ConsumerSettings
 from consumers.runtime.startup import (
     DependencyWait,
     StartupAbandoned,
@@ -31,6 +34,8 @@ from consumers.runtime.startup import (
     wait_for_dependency,
 )
 from newswire.transport.kafka import TopicAdminError
+from schemas.events import Event
+from schemas.topics import EVENTS, TopicSpec
 
 
 class FakeTime:
@@ -211,3 +216,42 @@ def test_a_stop_request_during_the_wait_abandons_start_up() -> None:
             sleep=lambda seconds: False,
         )
     assert calls == [1]
+
+
+class _NeverReady(ConsumerService[Event]):
+    """A service whose set-up step always meets a refused connection (no network involved)."""
+
+    stage = "probe"
+
+    def __init__(self) -> None:
+        super().__init__(ConsumerSettings(startup_wait_seconds=120.0))
+        self.attempts = 0
+
+    def topics(self) -> Sequence[TopicSpec]:
+        return [EVENTS]
+
+    def open_handler(self) -> Handler[Event]:
+        def refused() -> Handler[Event]:
+            self.attempts += 1
+            raise ConnectionRefusedError(111, "Connection refused")
+
+        return self.wait_for(ELASTICSEARCH, refused)
+
+    def close(self) -> None:
+        return None
+
+
+def test_a_service_stopped_while_waiting_exits_0_and_its_gauge_falls_back() -> None:
+    service = _NeverReady()
+    service.stop()  # before run: the first wait ends at once
+    assert service.run(1.0, install_signal_handlers=False) == 0
+    assert service.attempts == 1
+    labels = {"stage": "probe", "dependency": "elasticsearch"}
+    metrics = service.consumer_metrics
+    assert metrics.value("newswire_consumer_waiting_for_dependency", labels) == 0.0
+    assert metrics.value("newswire_consumer_startup_attempts_failed_total", labels) == 1.0
+    assert not service.ready.is_set()
+
+
+def test_the_default_start_up_wait_is_at_least_two_minutes() -> None:
+    assert ConsumerSettings().startup_wait_seconds >= 120
