@@ -29,7 +29,7 @@ from consumers.runtime import (
     SinkBusy,
     configure_json_logging,
 )
-from consumers.runtime.service import ConsumerService
+from consumers.runtime.service import ELASTICSEARCH, ConsumerService
 from newswire.errors import NewswireError
 from newswire.settings import ElasticsearchSettings
 from schemas.events import Event
@@ -68,8 +68,11 @@ class AlerterService(ConsumerService[Event]):
     """The events topic into alerts: the shared service skeleton around an :class:`Alerter`.
 
     :meth:`open` (also usable without a runtime, as tests of delivery do) loads subscriptions,
-    connects to Elasticsearch and resends what is pending; :meth:`close` closes all of it.
+    connects to Elasticsearch (waiting for it at start-up, up to ``startup_wait_seconds``) and
+    resends what is pending; :meth:`close` closes all of it.
     """
+
+    stage = AlerterHandler.stage
 
     def __init__(
         self,
@@ -117,8 +120,7 @@ class AlerterService(ConsumerService[Event]):
             self._client, self.settings.developments_index, timeout_s=timeout
         )
         self.outbox = Outbox(self._client, self.settings.outbox_index, timeout_s=timeout)
-        self.store.setup()
-        self.outbox.setup()
+        self.wait_for(ELASTICSEARCH, self._setup_indices)
         self.dispatcher = Dispatcher(
             self.outbox,
             self.settings,
@@ -136,7 +138,7 @@ class AlerterService(ConsumerService[Event]):
             metrics=self.metrics,
             feed=FeedWriter(self.feed_dir) if self.feed_dir is not None else None,
         )
-        recovered = self.dispatcher.recover()
+        recovered = self.wait_for(ELASTICSEARCH, self.dispatcher.recover)
         if recovered:
             log.info(
                 "pending deliveries requeued", extra={"event": "recovered", "count": recovered}
@@ -144,6 +146,11 @@ class AlerterService(ConsumerService[Event]):
         self._ticker = threading.Thread(target=self._tick, name="digest ticker", daemon=True)
         self._ticker.start()
         return self.alerter
+
+    def _setup_indices(self) -> None:
+        assert self.store is not None and self.outbox is not None
+        self.store.setup()
+        self.outbox.setup()
 
     def topics(self) -> Sequence[TopicSpec]:
         """The events topic of the catalogue (under the configured name)."""

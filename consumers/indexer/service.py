@@ -9,7 +9,7 @@ from consumers.indexer.settings import IndexerSettings
 from consumers.indexer.sink import ElasticsearchIndexer
 from consumers.runtime import configure_json_logging
 from consumers.runtime.loop import Handler
-from consumers.runtime.service import ConsumerService
+from consumers.runtime.service import ELASTICSEARCH, ConsumerService
 from newswire.errors import NewswireError
 from schemas.base import Contract
 from schemas.topics import TopicSpec
@@ -19,6 +19,8 @@ log = logging.getLogger(__name__)
 
 class IndexerService(ConsumerService[Contract]):
     """The articles and events topics into Elasticsearch (templates put at startup)."""
+
+    stage = ElasticsearchIndexer.stage
 
     def __init__(self, settings: IndexerSettings) -> None:
         super().__init__(settings)
@@ -31,7 +33,7 @@ class IndexerService(ConsumerService[Contract]):
 
     def open_handler(self) -> Handler[Contract]:
         """Connect to Elasticsearch and put the index templates (waits for the cluster)."""
-        self._indexer.open()
+        self.wait_for(ELASTICSEARCH, self._indexer.open)
         return self._indexer
 
     def close(self) -> None:

@@ -28,7 +28,7 @@ class IndexerSettings(ConsumerSettings):
     RENAMED: ClassVar[Mapping[str, str]] = {
         **ConsumerSettings.RENAMED,
         "bulk_timeout_seconds": "bulk_timeout_s",
-        "startup_timeout_seconds": "startup_timeout_s",
+        "startup_wait_seconds": "startup_timeout_seconds",
     }
 
     group_id: str = "newswire-indexer"
@@ -42,9 +42,6 @@ class IndexerSettings(ConsumerSettings):
     bulk_chunk_size: int = Field(default=1000, gt=0, le=10_000)
     bulk_max_bytes: int = Field(default=10 * 1024 * 1024, gt=1024, le=100 * 1024 * 1024)
     bulk_timeout_seconds: float = Field(default=30.0, gt=0, le=300)
-    startup_timeout_seconds: float = Field(
-        default=60.0, gt=0, description="How long to wait for Elasticsearch at startup."
-    )
     es: ElasticsearchSettings = Field(default_factory=ElasticsearchSettings)
 
     def topic_specs(self) -> tuple[TopicSpec, TopicSpec]:

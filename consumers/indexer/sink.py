@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import logging
-import threading
-import time
 from collections.abc import Sequence
 from typing import Any
 
@@ -14,7 +12,7 @@ from elasticsearch.helpers import streaming_bulk
 
 from consumers.indexer.bulk import ItemVerdict, bulk_action, classify_item, describe_error
 from consumers.indexer.settings import IndexerSettings
-from consumers.runtime import ConsumedRecord, ConsumerError, Outcome, SinkBusy, backoff_delay
+from consumers.runtime import ConsumedRecord, ConsumerError, Outcome, SinkBusy
 from newswire.errors import NewswireError
 from newswire.search.templates import put_index_templates
 from schemas.base import Contract
@@ -53,33 +51,24 @@ class ElasticsearchIndexer:
         """The index specs this indexer writes to."""
         return list(self._index_by_topic.values())
 
-    def open(self, stop: threading.Event | None = None) -> None:
-        """Connect to Elasticsearch and put the index templates (waits for the cluster)."""
-        if self._es is not None:
-            return
-        es_settings = self._settings.es
-        options: dict[str, Any] = dict(es_settings.client_options())
-        self._es = Elasticsearch(**options, max_retries=0, retry_on_timeout=False)
-        deadline = time.monotonic() + self._settings.startup_timeout_seconds
-        attempt = 0
-        while True:
-            try:
-                self.put_templates()
-                return
-            except (TransportError, ApiError) as exc:
-                attempt += 1
-                if isinstance(exc, ApiError) and exc.status_code not in (429, 503):
-                    raise IndexerError(f"index templates refused: {exc}") from exc
-                if time.monotonic() >= deadline or (stop is not None and stop.is_set()):
-                    raise IndexerError(
-                        f"Elasticsearch at {es_settings.url} unreachable at startup: {exc}"
-                    ) from exc
-                delay = backoff_delay(attempt, initial=0.5, maximum=5.0)
-                log.warning(
-                    "Elasticsearch not ready, retrying",
-                    extra={"event": "startup_retry", "delay_s": round(delay, 2)},
-                )
-                time.sleep(delay)
+    def open(self) -> None:
+        """Connect to Elasticsearch and put the index templates (one attempt).
+
+        Raises :class:`IndexerError` from the client's error when the cluster does not answer
+        or refuses the templates; the service waits out the transient ones
+        (:meth:`consumers.runtime.service.ConsumerService.wait_for`).
+        """
+        if self._es is None:
+            options: dict[str, Any] = dict(self._settings.es.client_options())
+            self._es = Elasticsearch(**options, max_retries=0, retry_on_timeout=False)
+        try:
+            self.put_templates()
+        except ApiError as exc:
+            raise IndexerError(f"index templates refused: {exc}") from exc
+        except TransportError as exc:
+            raise IndexerError(
+                f"Elasticsearch at {self._settings.es.url} unreachable: {exc}"
+            ) from exc
 
     def close(self) -> None:
         """Close the Elasticsearch client."""

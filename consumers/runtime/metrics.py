@@ -18,6 +18,10 @@ class ConsumerMetrics:
     - ``newswire_consumer_batch_retries_total{stage}``: retries after the sink pushed back
     - ``newswire_consumer_batch_seconds{stage}``: from poll to commit
     - ``newswire_consumer_lag{stage,topic,partition}``: high watermark minus position
+    - ``newswire_consumer_waiting_for_dependency{stage,dependency}``: 1 while the service waits
+      at start-up for ``kafka`` or ``elasticsearch`` to answer, 0 once it answered
+    - ``newswire_consumer_startup_attempts_failed_total{stage,dependency}``: set-up attempts
+      that met a transient error
     """
 
     def __init__(self, registry: CollectorRegistry | None = None) -> None:
@@ -59,10 +63,26 @@ class ConsumerMetrics:
             ["stage", "topic", "partition"],
             registry=self.registry,
         )
+        self.waiting_for_dependency = Gauge(
+            "newswire_consumer_waiting_for_dependency",
+            "1 while the service waits at start-up for a dependency to answer.",
+            ["stage", "dependency"],
+            registry=self.registry,
+        )
+        self.startup_attempts_failed = Counter(
+            "newswire_consumer_startup_attempts_failed",
+            "Start-up set-up attempts that met a transient error (then waited and retried).",
+            ["stage", "dependency"],
+            registry=self.registry,
+        )
+        self._served = False
 
     def serve(self, port: int, addr: str = "127.0.0.1") -> None:
-        """Expose the registry over HTTP on ``addr:port`` (a daemon thread)."""
+        """Expose the registry over HTTP on ``addr:port`` (a daemon thread; once)."""
+        if self._served:
+            return
         start_http_server(port, addr=addr, registry=self.registry)
+        self._served = True
 
     def value(self, name: str, labels: dict[str, str]) -> float:
         """The current value of a sample (for tests, benchmarks and status output)."""

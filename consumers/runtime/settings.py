@@ -77,6 +77,17 @@ class ConsumerSettings(RenamedSettings):
     empty_share_rejoins: int = Field(
         default=3, ge=0, le=10, description="How many times to join again after empty shares."
     )
+    startup_wait_seconds: float = Field(
+        default=180.0,
+        gt=0,
+        description=(
+            "At start-up, how long to wait for Kafka and Elasticsearch to answer (retrying "
+            "with backoff) before exiting with an error; one deadline for all set-up steps."
+        ),
+    )
+    startup_max_backoff_seconds: float = Field(
+        default=5.0, gt=0, description="The longest pause between two start-up attempts."
+    )
     metrics_port: int | None = Field(default=None, ge=0, le=65535)
     metrics_addr: str = "127.0.0.1"
     lag_refresh_seconds: float = Field(default=5.0, ge=0)

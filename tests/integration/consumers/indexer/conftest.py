@@ -253,7 +253,7 @@ def indexer_settings(
         retry_initial_backoff_seconds=0.2,
         retry_max_backoff_seconds=2.0,
         bulk_timeout_seconds=10.0,
-        startup_timeout_seconds=20.0,
+        startup_wait_seconds=20.0,
     )
     ensure_topics(kafka_settings, list(settings.topic_specs()))
     wait_for_topic_metadata(kafka_settings, settings)
