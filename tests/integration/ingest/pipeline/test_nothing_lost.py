@@ -16,6 +16,7 @@ import pytest
 import yaml
 
 import newswire.ingest.normalize as normalize_module
+import newswire.ingest.normalize.batch as normalize_batch
 from newswire.ingest.normalize import NormalizeError
 from newswire.ingest.pipeline import (
     fetch_source,
@@ -101,7 +102,8 @@ def failing_normalize(monkeypatch: pytest.MonkeyPatch) -> Callable[[str, type], 
                 raise error(f"{document.url or document.body_path}: injected failure")
             return real(document, body, options)
 
-        monkeypatch.setattr(normalize_module, "normalize_document", normalize)
+        # The pass normalizes through the batch module (in process for a handful of documents).
+        monkeypatch.setattr(normalize_batch, "normalize_document", normalize)
 
     return arm
 
