@@ -445,6 +445,34 @@ def wait_for_log(path: Path, text: str, timeout: float) -> None:
     raise SystemExit(f"{path.name}: no {text!r} after {timeout:.0f} s")
 
 
+def feed_items(
+    args: argparse.Namespace,
+    feed: LiveFeed,
+    measured: Sequence[Item],
+    watcher: Watcher,
+    rng: random.Random,
+) -> tuple[list[str], list[float]]:
+    """After the warm-up poll, add the items one by one and wait for them; errors and loads."""
+    deadline = time.monotonic() + 300
+    while not feed.polls and time.monotonic() < deadline:
+        time.sleep(1)
+    if not feed.polls:
+        raise SystemExit("the scheduler did not poll the feed within 300 s")
+    time.sleep(5)
+    loads = [os.getloadavg()[0]]
+    with watcher:
+        for item in measured:
+            item.appeared = _now()
+            feed.add(item_story(item, datetime.now(UTC), rng))
+            print(f"  +{item.key} ({item.hub} / {item.partner})", flush=True)
+            time.sleep(rng.uniform(0.5, 1.5) * args.interval)
+            loads.append(os.getloadavg()[0])
+        deadline = time.monotonic() + args.settle
+        while not watcher.done() and time.monotonic() < deadline:
+            time.sleep(1)
+    return watcher.errors, loads
+
+
 def airflow_in_mode(warm: bool | None) -> AirflowManager:
     """The local Airflow with warm task processes on or off (``None``: as configured).
 
@@ -523,35 +551,15 @@ def run(args: argparse.Namespace, manager: AirflowManager) -> dict[str, Any]:
         with services(work, subscriptions, env):
             for name in ("indexer", "alerter"):
                 wait_for_log(work / f"{name}.log", "consumer started", 300)
-            previous = client.get_variable(CATALOGUE_VARIABLE)
-            client.set_variable(CATALOGUE_VARIABLE, str(catalogue), "newswire latency bench")
-            try:
-                client.set_paused(DAG_ID, False)
-                print(f"catalogue {catalogue}; ingest_news unpaused; warm-up poll...")
-                deadline = time.monotonic() + 300
-                while not feed.polls and time.monotonic() < deadline:
-                    time.sleep(1)
-                if not feed.polls:
-                    raise SystemExit("the scheduler did not poll the feed within 300 s")
-                time.sleep(5)
-                loads = [os.getloadavg()[0]]
-                with Watcher(measured, hook, es) as watcher:
-                    for item in measured:
-                        item.appeared = _now()
-                        feed.add(item_story(item, datetime.now(UTC), rng))
-                        print(f"  +{item.key} ({item.hub} / {item.partner})", flush=True)
-                        time.sleep(rng.uniform(0.5, 1.5) * args.interval)
-                        loads.append(os.getloadavg()[0])
-                    deadline = time.monotonic() + args.settle
-                    while not watcher.done() and time.monotonic() < deadline:
-                        time.sleep(1)
-                    errors = watcher.errors
-            finally:
-                client.set_paused(DAG_ID, True)
-                if previous is None:
-                    client.delete_variable(CATALOGUE_VARIABLE)
-                else:
-                    client.set_variable(CATALOGUE_VARIABLE, previous)
+            with client.variable_set(CATALOGUE_VARIABLE, str(catalogue), "latency bench"):
+                try:
+                    client.set_paused(DAG_ID, False)
+                    print(f"catalogue {catalogue}; ingest_news unpaused; warm-up poll...")
+                    errors, loads = feed_items(
+                        args, feed, measured, Watcher(measured, hook, es), rng
+                    )
+                finally:
+                    client.set_paused(DAG_ID, True)
         attribute(measured, feed, client)
     # The alerter's indices of this run (names, not wildcards: destructive_requires_name).
     own = es.options(ignore_status=404).indices.get(index=f"{prefix}-*", expand_wildcards="all")

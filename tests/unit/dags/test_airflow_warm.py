@@ -1,16 +1,20 @@
-"""The scheduler's warm-up (newswire.airflow.warm) and the local settings ``airflow up`` writes."""
+"""The scheduler's warm-up (newswire.airflow.warm), the local settings ``airflow up`` writes, and
+``AirflowClient.variable_set`` (the bench and the demo set the catalogue Variable with it)."""
 
 from __future__ import annotations
 
+import json
 import logging
 import runpy
 import subprocess
 import sys
 from pathlib import Path
 
+import httpx
 import pytest
 
 from newswire.airflow import warm
+from newswire.airflow.client import AirflowClient
 from newswire.airflow.manager import LOCAL_SETTINGS_FILE, AirflowManager
 from newswire.airflow.settings import AirflowSettings
 from newswire.settings import StackSettings
@@ -72,3 +76,36 @@ def test_a_failed_warm_up_is_logged_and_does_not_stop_the_scheduler(
         warm.warm_task_processes(extractor=False)
     assert "warming the task processes failed" in caplog.text
     assert "newswire.no_such_module" in caplog.text
+
+
+def _variables_api(store: dict[str, str]) -> httpx.MockTransport:
+    """Just enough of REST API v2 for Variables (pure logic of AirflowClient.variable_set)."""
+
+    def handle(request: httpx.Request) -> httpx.Response:
+        if request.url.path == "/auth/token":
+            return httpx.Response(201, json={"access_token": "t"})
+        key = request.url.path.rsplit("/", 1)[-1]
+        if request.method == "GET":
+            if key not in store:
+                return httpx.Response(404)
+            return httpx.Response(200, json={"key": key, "value": store[key]})
+        if request.method in ("POST", "PATCH"):
+            body = json.loads(request.content)
+            if request.method == "POST" and body["key"] in store:
+                return httpx.Response(409)
+            store[body["key"]] = body["value"]
+            return httpx.Response(200, json=body)
+        store.pop(key, None)
+        return httpx.Response(204)
+
+    return httpx.MockTransport(handle)
+
+
+@pytest.mark.parametrize("before", [None, "/earlier.yaml"])
+def test_variable_set_restores_the_previous_value_or_removes_it(before: str | None) -> None:
+    store = {} if before is None else {"v": before}
+    client = AirflowClient("http://airflow", "u", "p", transport=_variables_api(store))
+    with pytest.raises(RuntimeError), client.variable_set("v", "/bench.yaml"):
+        assert store["v"] == "/bench.yaml"
+        raise RuntimeError("the block failed")
+    assert store == ({} if before is None else {"v": before})
