@@ -14,11 +14,23 @@ from consumers.indexer.bulk import ItemVerdict, bulk_action, classify_item, desc
 from consumers.indexer.settings import IndexerSettings
 from consumers.runtime import ConsumedRecord, ConsumerError, Outcome, SinkBusy
 from newswire.errors import NewswireError
+from newswire.logs import bound
 from newswire.search.templates import put_index_templates
+from schemas.articles import NormalizedArticle
 from schemas.base import Contract
+from schemas.events import Event
 from schemas.indices import IndexSpec
 
 log = logging.getLogger(__name__)
+
+
+def record_ids(value: Contract) -> dict[str, str]:
+    """The ids a log line about this record carries (``article_id``, ``event_id``)."""
+    if isinstance(value, Event):
+        return {"article_id": value.article_id, "event_id": value.event_id}
+    if isinstance(value, NormalizedArticle):
+        return {"article_id": value.id}
+    return {}
 
 
 class IndexerError(NewswireError):
@@ -121,17 +133,24 @@ class ElasticsearchIndexer:
                 verdict = classify_item(ok, status, error)
                 if verdict is ItemVerdict.DONE:
                     settled[position] = Outcome.done()
+                    with bound(**record_ids(batch[position].value)):
+                        log.info(
+                            "document %s indexed",
+                            batch[position].record_id,
+                            extra={"event": "indexed", "index": info.get("_index")},
+                        )
                 elif verdict is ItemVerdict.REJECT:
                     reason = f"HTTP {status}: {describe_error(error)}"
                     settled[position] = Outcome.dead_letter(reason)
-                    log.warning(
-                        "document rejected",
-                        extra={
-                            "event": "rejected",
-                            "record_id": batch[position].record_id,
-                            "error": reason,
-                        },
-                    )
+                    with bound(**record_ids(batch[position].value)):
+                        log.warning(
+                            "document rejected",
+                            extra={
+                                "event": "rejected",
+                                "record_id": batch[position].record_id,
+                                "error": reason,
+                            },
+                        )
                 else:
                     pushed_back.append(f"HTTP {status}: {describe_error(error)}")
         except TransportError as exc:

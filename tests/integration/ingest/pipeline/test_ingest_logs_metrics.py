@@ -1,0 +1,116 @@
+"""``newswire ingest`` as an operator runs it: JSON logs to follow an article, metric textfiles.
+
+The real command in a child process (``python -m newswire``) over the loopback site, with
+``NEWSWIRE_LOG_FORMAT=json`` and ``NEWSWIRE_METRICS_DIR`` set; ``--output`` keeps Kafka out.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, Protocol
+
+import pytest
+from newswire_testing.commands import read_articles
+from prometheus_client.parser import text_string_to_metric_families
+
+pytestmark = pytest.mark.integration
+
+
+class Site(Protocol):
+    base_url: str
+
+
+def _ingest(catalogue: Path, state: Path, output: Path, metrics: Path) -> list[dict[str, Any]]:
+    env = {
+        **os.environ,
+        "NEWSWIRE_LOG_FORMAT": "json",
+        "NEWSWIRE_METRICS_DIR": str(metrics),
+        "NEWSWIRE_INGEST_NORMALIZE_WORKERS": "1",
+    }
+    done = subprocess.run(
+        [
+            *(sys.executable, "-m", "newswire", "ingest", "--sources", str(catalogue)),
+            *("--state-dir", str(state), "--output", str(output)),
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-4000:]
+    # Every log line is JSON; the summary and the table that follow are not log lines.
+    lines = [json.loads(line) for line in done.stderr.splitlines() if line.startswith("{")]
+    assert lines, done.stderr[-4000:]
+    return lines
+
+
+def _samples(path: Path) -> dict[tuple[str, frozenset[tuple[str, str]]], float]:
+    return {
+        (sample.name, frozenset(sample.labels.items())): sample.value
+        for family in text_string_to_metric_families(path.read_text(encoding="utf-8"))
+        for sample in family.samples
+    }
+
+
+def test_one_article_is_followed_through_the_json_logs_and_the_counts_are_exported(
+    news_site: Site,
+    every_kind_catalogue: Callable[..., dict[str, str]],
+    seeds_dir: Path,
+    tmp_path: Path,
+    unique_suffix: str,
+) -> None:
+    broken = {"id": f"logs-broken-{unique_suffix}", "kind": "rss"}
+    broken["url"] = f"{news_site.base_url}/no-such-feed.rss"
+    catalogue = tmp_path / "catalogue.yaml"
+    ids = every_kind_catalogue(
+        catalogue, news_site.base_url, seeds_dir, f"logs-{unique_suffix}", [broken]
+    )
+    state, metrics = tmp_path / "state", tmp_path / "metrics"
+    lines = _ingest(catalogue, state, tmp_path / "first.jsonl", metrics)
+
+    # One article, from fetch to delivery, found by its id alone.
+    (article,) = [a for a in read_articles(tmp_path / "first.jsonl") if a.source_id == ids["rss"]]
+    about = [line for line in lines if line.get("article_id") == article.id]
+    assert {line["logger"] for line in about} >= {
+        "newswire.ingest.pipeline.tasks",  # accepted by de-duplication
+        "newswire.ingest.pipeline.delivery",  # written (published without --output)
+    }
+    assert all(article.id in line["message"] for line in about)
+    assert all(line["level"] in {"info", "warning", "error"} and line["ts"] for line in lines)
+
+    # One line per source and stage with the pass summary's counters.
+    stages = {
+        (line["source"], line["stage"]): line
+        for line in lines
+        if line.get("event") == "ingest_stage"
+    }
+    assert {stage for source, stage in stages if source == ids["rss"]} == {
+        "fetch",
+        "normalize",
+        "publish",
+    }
+    assert stages[ids["rss"], "fetch"]["fetched"] == 1
+    assert stages[ids["rss"], "normalize"]["accepted"] == 1
+    assert stages[ids["rss"], "publish"]["written"] == 1
+    assert stages[ids["filedrop"], "normalize"]["accepted"] == len(list(seeds_dir.iterdir()))
+    assert stages[broken["id"], "fetch"]["failed"] == 1
+    assert sum(stages[broken["id"], "fetch"]["failure_reasons"].values()) == 1
+
+    # The same counts in the textfiles; a second pass adds to them.
+    _ingest(catalogue, state, tmp_path / "second.jsonl", metrics)
+    rss = _samples(metrics / f"newswire_ingest_{ids['rss']}.prom")
+    fetched = frozenset({"source": ids["rss"], "stage": "fetch", "outcome": "fetched"}.items())
+    written = frozenset({"source": ids["rss"], "stage": "publish", "outcome": "written"}.items())
+    assert rss["newswire_ingest_items_total", fetched] == 1  # nothing new the second time
+    assert rss["newswire_ingest_items_total", written] == 1
+    success = frozenset({"source": ids["rss"], "stage": "publish"}.items())
+    assert rss["newswire_ingest_last_success_timestamp_seconds", success] > 0
+    failing = _samples(metrics / f"newswire_ingest_{broken['id']}.prom")
+    failed = frozenset({"source": broken["id"], "stage": "fetch", "outcome": "failed"}.items())
+    assert failing["newswire_ingest_items_total", failed] == 2  # once per pass
