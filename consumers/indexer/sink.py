@@ -33,6 +33,26 @@ def record_ids(value: Contract) -> dict[str, str]:
     return {}
 
 
+def _log_indexed(batch: Sequence[ConsumedRecord[Contract]], settled: dict[int, Outcome]) -> None:
+    """One line per bulk call naming the ids of the documents indexed.
+
+    Not a line per document: rendering one costs about as much as indexing a small document.
+    """
+    done = [batch[position].value for position, outcome in settled.items() if outcome.is_done]
+    if not done:
+        return
+    ids = [record_ids(value) for value in done]
+    log.info(
+        "%d document(s) indexed",
+        len(done),
+        extra={
+            "event": "indexed",
+            "article_ids": sorted({i["article_id"] for i in ids if "article_id" in i}),
+            "event_ids": [i["event_id"] for i in ids if "event_id" in i],
+        },
+    )
+
+
 class IndexerError(NewswireError):
     """The indexer cannot start or go on (templates refused, Elasticsearch unreachable)."""
 
@@ -133,12 +153,6 @@ class ElasticsearchIndexer:
                 verdict = classify_item(ok, status, error)
                 if verdict is ItemVerdict.DONE:
                     settled[position] = Outcome.done()
-                    with bound(**record_ids(batch[position].value)):
-                        log.info(
-                            "document %s indexed",
-                            batch[position].record_id,
-                            extra={"event": "indexed", "index": info.get("_index")},
-                        )
                 elif verdict is ItemVerdict.REJECT:
                     reason = f"HTTP {status}: {describe_error(error)}"
                     settled[position] = Outcome.dead_letter(reason)
@@ -155,6 +169,7 @@ class ElasticsearchIndexer:
                     pushed_back.append(f"HTTP {status}: {describe_error(error)}")
         except TransportError as exc:
             raise SinkBusy(f"Elasticsearch unreachable: {exc}", settled=settled) from exc
+        _log_indexed(batch, settled)
         if len(settled) < len(batch):
             sample = "; ".join(sorted(set(pushed_back))[:3]) or "no result for some items"
             raise SinkBusy(
