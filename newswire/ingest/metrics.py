@@ -115,34 +115,36 @@ class StageReport:
         return fields
 
 
+# Outcome label -> the attribute of the task's outcome that counts it.
+FETCH_OUTCOMES = {
+    "fetched": "documents",
+    "not_modified": "unchanged",
+    "deferred": "deferred",
+    "failed": "errors",
+}
+NORMALIZE_OUTCOMES = {
+    "accepted": "accepted",
+    "duplicate": "duplicates",
+    "unchanged": "unchanged",
+    "failed": "errors",
+}
+
+
+def _counts(outcome: object, names: Mapping[str, str]) -> dict[str, int]:
+    return {label: int(getattr(outcome, attribute)) for label, attribute in names.items()}
+
+
 def fetch_report(outcome: FetchOutcome) -> StageReport:
     """The fetch task's counts of one source."""
-    return StageReport(
-        outcome.source_id,
-        "fetch",
-        {
-            "fetched": outcome.documents,
-            "not_modified": outcome.unchanged,
-            "deferred": outcome.deferred,
-            "failed": outcome.errors,
-        },
-        dict(outcome.reasons),
-    )
+    counts = _counts(outcome, FETCH_OUTCOMES)
+    return StageReport(outcome.source_id, "fetch", counts, dict(outcome.reasons))
 
 
 def normalize_report(outcome: NormalizeOutcome) -> StageReport:
-    """The normalize task's counts of one source."""
-    return StageReport(
-        outcome.source_id,
-        "normalize",
-        {
-            "accepted": outcome.accepted,
-            "duplicate": outcome.duplicates,
-            "unchanged": outcome.unchanged,
-            "failed": outcome.errors,
-        },
-        {"normalize": outcome.errors} if outcome.errors else {},
-    )
+    """The normalize task's counts of one source (failures counted under reason ``normalize``)."""
+    reasons = {"normalize": outcome.errors} if outcome.errors else {}
+    counts = _counts(outcome, NORMALIZE_OUTCOMES)
+    return StageReport(outcome.source_id, "normalize", counts, reasons)
 
 
 def publish_report(source_id: str, count: int, *, outcome: str = "published") -> StageReport:

@@ -21,9 +21,12 @@ from newswire.ingest.metrics import (
     StageReport,
     extract_report,
     failed_report,
+    fetch_report,
+    normalize_report,
     publish_report,
 )
 from newswire.ingest.pipeline.passes import IngestReport, ProgressHook, SourceSummary
+from newswire.ingest.pipeline.tasks import FetchOutcome, NormalizeOutcome
 
 COLUMNS = ("source", "fetched", "not modified", "accepted", "duplicates", "deferred", "failed")
 
@@ -51,37 +54,30 @@ def summary_table(report: IngestReport) -> Table:
 
 
 def _source_reports(row: SourceSummary, *, delivered: str, extracted: bool) -> list[StageReport]:
+    if row.error is not None and row.error_stage == "fetch":
+        return [failed_report(row.source_id, "fetch", row.error)]
     fetch_reasons = dict(row.reasons)
     if row.normalize_failed:
         fetch_reasons.pop("normalize", None)
-    fetch = StageReport(
+    fetched = FetchOutcome(
         row.source_id,
-        "fetch",
-        {
-            "fetched": row.fetched,
-            "not_modified": row.not_modified,
-            "deferred": row.deferred,
-            "failed": row.failed - row.normalize_failed,
-        },
+        "",
+        row.fetched,
+        row.not_modified,
+        row.failed - row.normalize_failed,
+        row.deferred,
         fetch_reasons,
     )
-    if row.error is not None and row.error_stage == "fetch":
-        return [failed_report(row.source_id, "fetch", row.error)]
     if row.error is not None:
-        return [fetch, failed_report(row.source_id, "normalize", row.error)]
-    normalize = StageReport(
-        row.source_id,
-        "normalize",
-        {
-            "accepted": row.accepted,
-            "duplicate": row.duplicates,
-            "unchanged": row.unchanged,
-            "failed": row.normalize_failed,
-        },
-        {"normalize": row.normalize_failed} if row.normalize_failed else {},
+        return [fetch_report(fetched), failed_report(row.source_id, "normalize", row.error)]
+    normalized = NormalizeOutcome(
+        row.source_id, "", row.accepted, row.duplicates, row.unchanged, row.normalize_failed
     )
-    publish = publish_report(row.source_id, row.published, outcome=delivered)
-    reports = [fetch, normalize, publish]
+    reports = [
+        fetch_report(fetched),
+        normalize_report(normalized),
+        publish_report(row.source_id, row.published, outcome=delivered),
+    ]
     if extracted:
         reports.append(extract_report(row.source_id, row.events))
     return reports

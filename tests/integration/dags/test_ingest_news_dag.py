@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 import pytest
+from newswire_testing.metrics import scrape_textfile
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
@@ -65,16 +66,6 @@ def _dags_test(airflow: Airflow, logical_date: str, state_dir: Path, conf: dict[
     assert returncode == 0 and finished, output[-6000:]
     assert "state=success" in finished[-1], output[-8000:]
     return output
-
-
-def _samples(path: Path) -> dict[tuple[str, frozenset[tuple[str, str]]], float]:
-    from prometheus_client.parser import text_string_to_metric_families
-
-    return {
-        (sample.name, frozenset(sample.labels.items())): sample.value
-        for family in text_string_to_metric_families(path.read_text(encoding="utf-8"))
-        for sample in family.samples
-    }
 
 
 def test_every_source_kind_reaches_kafka_and_a_rerun_publishes_nothing(
@@ -139,14 +130,14 @@ def test_every_source_kind_reaches_kafka_and_a_rerun_publishes_nothing(
     assert f"ingest publish {ids['rss']}: published 1" in output, output[-8000:]
     assert rss_article.id in output
     metrics = tmp_path / "metrics"
-    rss = _samples(metrics / f"newswire_ingest_{ids['rss']}.prom")
+    rss = scrape_textfile(metrics / f"newswire_ingest_{ids['rss']}.prom")
     items = "newswire_ingest_items_total"
     fetched = frozenset({"source": ids["rss"], "stage": "fetch", "outcome": "fetched"}.items())
     published = frozenset(
         {"source": ids["rss"], "stage": "publish", "outcome": "published"}.items()
     )
     assert (rss[items, fetched], rss[items, published]) == (1, 1)
-    drop = _samples(metrics / f"newswire_ingest_{ids['filedrop']}.prom")
+    drop = scrape_textfile(metrics / f"newswire_ingest_{ids['filedrop']}.prom")
     by_type = {
         dict(labels)["type"]: value
         for (name, labels), value in drop.items()
@@ -174,7 +165,7 @@ def test_every_source_kind_reaches_kafka_and_a_rerun_publishes_nothing(
         if path.startswith("/pages/")
     } == page_downloads
     # The re-run's counts were added: nothing more fetched, the feed not modified.
-    rerun = _samples(metrics / f"newswire_ingest_{ids['rss']}.prom")
+    rerun = scrape_textfile(metrics / f"newswire_ingest_{ids['rss']}.prom")
     not_modified = frozenset(
         {"source": ids["rss"], "stage": "fetch", "outcome": "not_modified"}.items()
     )

@@ -6,7 +6,8 @@ import logging
 from pathlib import Path
 
 import pytest
-from prometheus_client.parser import text_string_to_metric_families
+from newswire_testing.metrics import labels as _labels
+from newswire_testing.metrics import scrape_textfile as _scrape
 
 from newswire.ingest.metrics import (
     EVENTS,
@@ -29,19 +30,6 @@ from newswire.ingest.metrics import (
 from newswire.ingest.pipeline import FetchOutcome, IngestError, IngestReport, NormalizeOutcome
 from newswire.ingest.pipeline.passes import SourceSummary
 from newswire.ingest.summary import stage_reports
-
-
-def _scrape(path: Path) -> dict[tuple[str, frozenset[tuple[str, str]]], float]:
-    """What a scraper reads from a textfile, parsed by prometheus_client's own parser."""
-    return {
-        (sample.name, frozenset(sample.labels.items())): sample.value
-        for family in text_string_to_metric_families(path.read_text(encoding="utf-8"))
-        for sample in family.samples
-    }
-
-
-def _labels(**labels: str) -> frozenset[tuple[str, str]]:
-    return frozenset(labels.items())
 
 
 def _fetch(source: str = "wire") -> FetchOutcome:

@@ -16,7 +16,7 @@ from typing import Any, Protocol
 
 import pytest
 from newswire_testing.commands import read_articles
-from prometheus_client.parser import text_string_to_metric_families
+from newswire_testing.metrics import scrape_textfile
 
 pytestmark = pytest.mark.integration
 
@@ -32,30 +32,16 @@ def _ingest(catalogue: Path, state: Path, output: Path, metrics: Path) -> list[d
         "NEWSWIRE_METRICS_DIR": str(metrics),
         "NEWSWIRE_INGEST_NORMALIZE_WORKERS": "1",
     }
+    command = [sys.executable, "-m", "newswire", "ingest", "--sources", str(catalogue)]
+    command += ["--state-dir", str(state), "--output", str(output)]
     done = subprocess.run(
-        [
-            *(sys.executable, "-m", "newswire", "ingest", "--sources", str(catalogue)),
-            *("--state-dir", str(state), "--output", str(output)),
-        ],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
+        command, env=env, capture_output=True, text=True, timeout=300, check=False
     )
     assert done.returncode == 0, done.stderr[-4000:]
     # Every log line is JSON; the summary and the table that follow are not log lines.
     lines = [json.loads(line) for line in done.stderr.splitlines() if line.startswith("{")]
     assert lines, done.stderr[-4000:]
     return lines
-
-
-def _samples(path: Path) -> dict[tuple[str, frozenset[tuple[str, str]]], float]:
-    return {
-        (sample.name, frozenset(sample.labels.items())): sample.value
-        for family in text_string_to_metric_families(path.read_text(encoding="utf-8"))
-        for sample in family.samples
-    }
 
 
 def test_one_article_is_followed_through_the_json_logs_and_the_counts_are_exported(
@@ -104,13 +90,13 @@ def test_one_article_is_followed_through_the_json_logs_and_the_counts_are_export
 
     # The same counts in the textfiles; a second pass adds to them.
     _ingest(catalogue, state, tmp_path / "second.jsonl", metrics)
-    rss = _samples(metrics / f"newswire_ingest_{ids['rss']}.prom")
+    rss = scrape_textfile(metrics / f"newswire_ingest_{ids['rss']}.prom")
     fetched = frozenset({"source": ids["rss"], "stage": "fetch", "outcome": "fetched"}.items())
     written = frozenset({"source": ids["rss"], "stage": "publish", "outcome": "written"}.items())
     assert rss["newswire_ingest_items_total", fetched] == 1  # nothing new the second time
     assert rss["newswire_ingest_items_total", written] == 1
     success = frozenset({"source": ids["rss"], "stage": "publish"}.items())
     assert rss["newswire_ingest_last_success_timestamp_seconds", success] > 0
-    failing = _samples(metrics / f"newswire_ingest_{broken['id']}.prom")
+    failing = scrape_textfile(metrics / f"newswire_ingest_{broken['id']}.prom")
     failed = frozenset({"source": broken["id"], "stage": "fetch", "outcome": "failed"}.items())
     assert failing["newswire_ingest_items_total", failed] == 2  # once per pass
