@@ -124,6 +124,12 @@ def fetch_source(
         for outcome in _read_source_outcomes(source, settings, held, pool):
             if outcome.document is not None:
                 lines.append(outcome.document.model_dump_json())
+                log.info(
+                    "source %s: fetched %s",
+                    source_id,
+                    outcome.document.url or outcome.document.body_path,
+                    extra={"event": "document_fetched", "sha256": outcome.document.body_sha256},
+                )
             elif outcome.deferred:
                 deferred += 1
                 transient += 1

@@ -69,6 +69,11 @@ def test_one_article_is_followed_through_the_json_logs_and_the_counts_are_export
         "newswire.ingest.pipeline.delivery",  # written (published without --output)
     }
     assert all(article.id in line["message"] for line in about)
+    # Before normalizing, the id is not known yet: the fetch line names the page's URL, which
+    # the verdict line maps to the id.
+    fetched_lines = [line for line in lines if line.get("event") == "document_fetched"]
+    assert [line for line in fetched_lines if line["message"].endswith(str(article.url))]
+    assert [line for line in about if str(article.url) in line["message"]]
     assert all(line["level"] in {"info", "warning", "error"} and line["ts"] for line in lines)
 
     # One line per source and stage with the pass summary's counters.
