@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import sys
 from pathlib import Path
 
 import typer
@@ -50,16 +49,20 @@ def _fail(exc: Exception) -> typer.Exit:
 def main(
     verbose: bool = typer.Option(False, "--verbose", "-v", help="Log at debug level."),
 ) -> None:
-    """Configure logging for every subcommand."""
-    logging.basicConfig(
-        level=logging.DEBUG if verbose else logging.INFO,
-        stream=sys.stderr,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    """Configure logging for every subcommand (``NEWSWIRE_LOG_FORMAT=json|console``)."""
+    from newswire.logs import LogSettings, configure_logging
+
+    try:
+        settings = LogSettings()
+    except ValidationError as exc:
+        raise _fail(exc) from exc
+    # A host that configured logging already (pytest, Airflow) keeps its handlers.
+    configure_logging(
+        settings,
+        default="console",
+        level=logging.DEBUG if verbose else None,
+        respect_existing=True,
     )
-    # kafka-python is chatty at INFO about every connection.
-    logging.getLogger("kafka").setLevel(logging.WARNING)
-    logging.getLogger("elastic_transport").setLevel(logging.WARNING)
-    logging.getLogger("httpx").setLevel(logging.WARNING)
 
 
 @stack_app.command("up")

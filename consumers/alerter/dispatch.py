@@ -27,6 +27,7 @@ from consumers.alerter.metrics import AlerterMetrics
 from consumers.alerter.render import DigestMessage, Message
 from consumers.alerter.settings import AlerterSettings
 from consumers.alerter.store import Outbox, OutboxEntry
+from newswire.logs import bound
 from newswire.retry import backoff_ceiling
 from schemas.notifications import DeliveryStatus
 from schemas.subscriptions import DigestMode
@@ -34,6 +35,16 @@ from schemas.subscriptions import DigestMode
 log = logging.getLogger(__name__)
 
 Clock = Callable[[], datetime]
+
+
+def message_ids(message: Message) -> dict[str, str]:
+    """The ids a delivery's log lines carry (comma-separated for a digest)."""
+    notes = message.notifications if isinstance(message, DigestMessage) else (message,)
+    return {
+        "development_id": ",".join(n.development_id for n in notes),
+        "event_id": ",".join(n.event.event_id for n in notes),
+        "article_id": ",".join(n.event.article_id for n in notes),
+    }
 
 
 def utc_now() -> datetime:
@@ -242,6 +253,10 @@ class DestinationWorker:
             self._recorder.shutdown(wait=True)
 
     def _attempt(self, job: DeliveryJob) -> None:
+        with bound(**message_ids(job.message)):
+            self._attempt_bound(job)
+
+    def _attempt_bound(self, job: DeliveryJob) -> None:
         now = self._clock()
         job.attempts += 1
         if job.first_attempt_at is None:
@@ -281,6 +296,11 @@ class DestinationWorker:
             except StoreError:
                 log.exception("cannot record the failed attempt on %s", job.entry_ids)
             return
+        log.info(
+            "notification sent to %s",
+            self.destination,
+            extra={"event": "delivered", "attempts": job.attempts},
+        )
         self._record_sent(job, now)
 
     def _record_sent(self, job: DeliveryJob, now: datetime) -> None:
