@@ -230,17 +230,8 @@ def _quiet_kafka_client() -> Iterator[None]:
         logger.setLevel(previous)
 
 
-def broker_ready(settings: KafkaSettings | str, *, timeout_ms: int = 3000) -> bool:
-    """Whether the broker answers metadata requests (with these client settings, when secured)."""
-    if isinstance(settings, str):
-        settings = KafkaSettings(
-            bootstrap_servers=settings,
-            security_protocol="PLAINTEXT",
-            sasl_mechanism=None,
-            sasl_username=None,
-            sasl_password=None,
-            ssl_cafile=None,
-        )
+def broker_ready(settings: KafkaSettings, *, timeout_ms: int = 3000) -> bool:
+    """Whether the broker answers metadata requests with these client settings."""
     with _quiet_kafka_client():
         return _broker_answers(settings, timeout_ms)
 
@@ -272,7 +263,7 @@ def _broker_answers(settings: KafkaSettings, timeout_ms: int) -> bool:
 
 
 def wait_for_broker(
-    settings: KafkaSettings | str,
+    settings: KafkaSettings,
     pid: int,
     *,
     timeout_s: float,
@@ -281,7 +272,6 @@ def wait_for_broker(
 ) -> float:
     """Block until the broker answers; returns the seconds waited."""
     start = time.monotonic()
-    bootstrap = settings if isinstance(settings, str) else settings.bootstrap_servers
     while True:
         if not is_alive(pid):
             # JVM-level failures (bad options, wrong Java) only reach the console log.
@@ -294,6 +284,7 @@ def wait_for_broker(
             return time.monotonic() - start
         if time.monotonic() - start > timeout_s:
             raise StartupTimeoutError(
-                f"Kafka at {bootstrap} was not up within {timeout_s:.0f}s", log_path=log_path
+                f"Kafka at {settings.bootstrap_servers} was not up within {timeout_s:.0f}s",
+                log_path=log_path,
             )
         time.sleep(0.5)

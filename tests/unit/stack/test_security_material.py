@@ -51,14 +51,8 @@ def test_the_file_realm_hash_is_pbkdf2_sha512_of_the_password() -> None:
 def test_a_secured_node_turns_on_tls_on_http_and_keeps_files_in_its_config(
     tmp_path: Path,
 ) -> None:
-    node = NodeSecurity(
-        ca_cert=tmp_path / "ca.crt",
-        server_cert=tmp_path / "server.crt",
-        server_key=tmp_path / "server.key",
-        users="",
-        users_roles="",
-        roles="",
-    )
+    pem_files = (tmp_path / name for name in ("ca.crt", "server.crt", "server.key"))
+    node = NodeSecurity(*pem_files, users="", users_roles="", roles="")
     text = elasticsearch_yml(
         ElasticsearchLayout(tmp_path), http_port=19200, transport_port=19300, security=node
     )
