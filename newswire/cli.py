@@ -231,7 +231,11 @@ def consume_indexer(
     """Index news.articles.v1 and news.events.v1 into Elasticsearch."""
     from consumers.indexer.service import main as run
 
-    raise typer.Exit(run(until_idle))
+    try:
+        code = run(until_idle)
+    except ValidationError as exc:  # settings from the environment, before anything connects
+        raise _fail(exc) from exc
+    raise typer.Exit(code)
 
 
 @consume_app.command("alerter")
@@ -249,7 +253,11 @@ def consume_alerter(
     """Notify subscribers once per new development."""
     from consumers.alerter.service import main as run
 
-    raise typer.Exit(run(subscriptions, until_idle, feed_dir))
+    try:
+        code = run(subscriptions, until_idle, feed_dir)
+    except ValidationError as exc:  # settings from the environment, before anything connects
+        raise _fail(exc) from exc
+    raise typer.Exit(code)
 
 
 @app.command("status")

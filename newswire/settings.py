@@ -167,6 +167,19 @@ class KafkaSettings(_ReadsStackEnv):
             )
         return self
 
+    def address(self) -> str:
+        """The bootstrap servers, and how we log in, for error messages (never the password).
+
+        kafka-python reports a refused SASL login as a lost connection, so the message says
+        which login was tried.
+        """
+        if not self.security_protocol.startswith("SASL_"):
+            return f"{self.bootstrap_servers} ({self.security_protocol})"
+        return (
+            f"{self.bootstrap_servers} ({self.security_protocol}, {self.sasl_mechanism} as "
+            f"{self.sasl_username!r}; a refused login also shows as a lost connection)"
+        )
+
     def client_options(self) -> dict[str, object]:
         """Keyword arguments shared by kafka-python producers, consumers and admin clients."""
         options: dict[str, object] = {

@@ -129,6 +129,9 @@ def test_a_secured_kafka_is_configured_from_the_environment_alone(
     assert options["sasl_plain_username"] == "newswire"
     assert options["sasl_plain_password"] == "kafka-s3cret"
     assert options["ssl_cafile"] == str(ca)
+    # Errors name the login tried (a refused SASL login looks like a lost connection).
+    assert "SCRAM-SHA-512 as 'newswire'" in settings.address()
+    assert "kafka-s3cret" not in settings.address()
 
 
 @pytest.mark.parametrize(
