@@ -265,7 +265,8 @@ class StackSettings(BaseSettings):
 
     A port of 0 means "pick a free one on first start, then keep it". ``security`` (``on`` /
     ``off``, or ``stack up --secure``) starts the stack secured: Elasticsearch with TLS on HTTP
-    and a user, Kafka with SASL_SSL and SCRAM-SHA-512; it is chosen when the stack is created.
+    and a user, Kafka with SASL_SSL and SCRAM-SHA-512. It is chosen when the stack is created
+    (off when unset); later starts keep it, and asking for the other one is an error.
     """
 
     model_config = SettingsConfigDict(
@@ -284,7 +285,12 @@ class StackSettings(BaseSettings):
     kafka_heap_mb: int = Field(default=512, ge=128, le=4096)
     elasticsearch_user: str = "newswire-es"
     start_timeout_seconds: float = Field(default=180.0, gt=0)
-    security: bool = False
+    security: bool | None = None
+
+    @field_validator("security", mode="before")
+    @classmethod
+    def _blank_is_unset(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
     offline: bool = False
     maven_command: str = "mvn"
     jvm_search_dirs: tuple[Path, ...] = (Path("/usr/lib/jvm"), Path("/usr/java"), Path("/opt/java"))

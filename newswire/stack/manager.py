@@ -238,7 +238,7 @@ class StackManager:
             kafka_version=self.settings.kafka_version,
             elasticsearch_version=self.settings.elasticsearch_version,
             kafka_cluster_id=kafka.new_cluster_id(),
-            security=self.settings.security,
+            security=bool(self.settings.security),
             **chosen,
         )
 
@@ -296,15 +296,12 @@ class StackManager:
                 f"Elasticsearch {state.elasticsearch_version}; run `newswire stack down` and "
                 "remove that folder to change versions"
             )
-        if state is not None and state.security != self.settings.security:
+        wanted = self.settings.security
+        if state is not None and wanted is not None and state.security != wanted:
             created, asked = ("on", "off") if state.security else ("off", "on")
             raise StackError(
                 f"the stack in {self.home} was created with security {created}, not {asked}; "
-                + (
-                    "start it with `newswire stack up --secure` (or NEWSWIRE_STACK_SECURITY=on), "
-                    if state.security
-                    else ""
-                )
+                + ("start it without NEWSWIRE_STACK_SECURITY=off, " if state.security else "")
                 + "or run `newswire stack down` and remove that folder to change it"
             )
         state = state or self._initial_state()

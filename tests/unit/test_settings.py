@@ -199,6 +199,8 @@ def test_elasticsearch_settings_that_cannot_work_are_refused(
 def test_stack_security_is_switched_on_by_the_environment(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    monkeypatch.delenv("NEWSWIRE_STACK_SECURITY", raising=False)
+    assert StackSettings().security is None  # as the stack was created (off for a new one)
     monkeypatch.setenv("NEWSWIRE_STACK_SECURITY", "on")
     assert StackSettings().security is True
     monkeypatch.setenv("NEWSWIRE_STACK_SECURITY", "off")

@@ -8,11 +8,15 @@ import ipaddress
 import ssl
 from pathlib import Path
 
+import pytest
 from cryptography import x509
 
-from newswire.stack import security
+from newswire.settings import StackSettings
+from newswire.stack import StackManager, security
 from newswire.stack.elasticsearch import ElasticsearchLayout, NodeSecurity, elasticsearch_yml
+from newswire.stack.errors import StackError
 from newswire.stack.kafka import BrokerSecurity, KafkaLayout, server_properties
+from newswire.stack.manager import StackState
 
 
 def test_the_server_certificate_is_for_loopback_and_verifies_against_the_ca(
@@ -106,3 +110,26 @@ def test_the_client_settings_of_a_secured_stack_carry_credentials_and_the_ca(
         "NEWSWIRE_KAFKA_BOOTSTRAP_SERVERS=127.0.0.1:1",
         "NEWSWIRE_ES_URL=http://127.0.0.1:2",
     ]
+
+
+@pytest.mark.parametrize(("created", "asked"), [(True, False), (False, True)])
+def test_a_stack_keeps_the_security_it_was_created_with(
+    tmp_path: Path, created: bool, asked: bool
+) -> None:
+    settings = StackSettings(home=tmp_path, security=asked)
+    state = StackState(
+        kafka_version=settings.kafka_version,
+        elasticsearch_version=settings.elasticsearch_version,
+        kafka_port=1,
+        kafka_controller_port=2,
+        elasticsearch_port=3,
+        elasticsearch_transport_port=4,
+        kafka_cluster_id="x",
+        security=created,
+    )
+    (tmp_path / "stack.json").write_text(state.model_dump_json())
+    words = ("on", "off") if created else ("off", "on")
+    with pytest.raises(StackError, match="created with security {}, not {}".format(*words)):
+        StackManager(settings).up()
+    # Unset, the setting means "as created": the check passes (and starting is not tested here).
+    assert StackSettings(home=tmp_path).security is None
