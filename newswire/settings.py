@@ -291,6 +291,7 @@ class StackSettings(BaseSettings):
     @classmethod
     def _blank_is_unset(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value
+
     offline: bool = False
     maven_command: str = "mvn"
     jvm_search_dirs: tuple[Path, ...] = (Path("/usr/lib/jvm"), Path("/usr/java"), Path("/opt/java"))

@@ -43,7 +43,7 @@ from newswire.transport.kafka import RecordPublisher
 from schemas.events import Event
 from schemas.topics import EVENTS
 
-pytestmark = pytest.mark.integration
+pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
 NEWSWIRE = [sys.executable, "-m", "newswire"]
 WEBHOOK_SECRET = "secure-stack-webhook-secret"
@@ -124,11 +124,16 @@ def secure_stack() -> Iterator[SecureStack]:
     home = Path(tempfile.mkdtemp(prefix="newswire-secure-stack-", dir="/var/tmp"))
     home.chmod(0o755)
     no_stack_home = Path(tempfile.mkdtemp(prefix="newswire-no-stack-"))
-    env = {key: value for key, value in os.environ.items() if not key.startswith("NEWSWIRE_")}
+    # The stack settings of the run (cache, offline, JDKs) apply; its home, ports and security
+    # setting are this test's own.
+    own = {"NEWSWIRE_STACK_HOME", "NEWSWIRE_STACK_SECURITY"}
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith("NEWSWIRE_")
+        or (key.startswith("NEWSWIRE_STACK_") and key not in own and not key.endswith("_PORT"))
+    }
     env["NEWSWIRE_STACK_HOME"] = str(home)
-    cache_dir = os.environ.get("NEWSWIRE_STACK_CACHE_DIR")
-    if cache_dir:
-        env["NEWSWIRE_STACK_CACHE_DIR"] = cache_dir
     try:
         result = subprocess.run(
             [*NEWSWIRE, "stack", "up", "--secure", "--json"],

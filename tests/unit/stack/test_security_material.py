@@ -60,10 +60,13 @@ def test_a_secured_node_turns_on_tls_on_http_and_keeps_files_in_its_config(
     text = elasticsearch_yml(
         ElasticsearchLayout(tmp_path), http_port=19200, transport_port=19300, security=node
     )
-    settings = dict(line.split(": ", 1) for line in text.splitlines())
-    assert settings["xpack.security.enabled"] == "true"
-    assert settings["xpack.security.http.ssl.enabled"] == "true"
-    assert settings["xpack.security.http.ssl.key"] == "certs/server.key"
+    secured = {
+        "xpack.security.enabled": "true",
+        "xpack.security.http.ssl.enabled": "true",
+        "xpack.security.http.ssl.key": "certs/server.key",
+        "xpack.security.http.ssl.certificate_authorities": "certs/ca.crt",
+    }
+    assert secured.items() <= dict(line.split(": ", 1) for line in text.splitlines()).items()
     plain = elasticsearch_yml(ElasticsearchLayout(tmp_path), http_port=1, transport_port=2)
     assert "xpack.security.enabled: false" in plain
 
