@@ -68,13 +68,21 @@ def main(
 @stack_app.command("up")
 def stack_up(
     json_output: bool = typer.Option(False, "--json", help="Print status as JSON."),
+    secure: bool = typer.Option(
+        False,
+        "--secure",
+        help="Security on (as NEWSWIRE_STACK_SECURITY=on): Elasticsearch over TLS with a user, "
+        "Kafka over SASL_SSL/SCRAM-SHA-512. Chosen when the stack is created.",
+    ),
 ) -> None:
     """Start Kafka and Elasticsearch (or reuse them), create topics and index templates."""
+    from newswire.settings import StackSettings
     from newswire.stack import StackManager
     from newswire.stack.manager import status_json
 
     try:
-        status = StackManager().up()
+        manager = StackManager(StackSettings(security=True) if secure else None)
+        status = manager.up()
     except (NewswireError, ValidationError) as exc:
         raise _fail(exc) from exc
     if json_output:
@@ -142,6 +150,11 @@ def _print_status(status: object, *, verb: str) -> None:
         )
     Console().print(table)
     Console().print(f"run dir: {status.run_dir}")
+    if status.security:
+        Console().print(
+            "security on: Kafka SASL_SSL/SCRAM-SHA-512, Elasticsearch TLS + user; the CA, "
+            f"users and passwords are in {status.run_dir}/stack.env (and `stack status --json`)"
+        )
 
 
 @app.command("bootstrap")
@@ -221,7 +234,11 @@ def consume_indexer(
     """Index news.articles.v1 and news.events.v1 into Elasticsearch."""
     from consumers.indexer.service import main as run
 
-    raise typer.Exit(run(until_idle))
+    try:
+        code = run(until_idle)
+    except ValidationError as exc:  # settings from the environment, before anything connects
+        raise _fail(exc) from exc
+    raise typer.Exit(code)
 
 
 @consume_app.command("alerter")
@@ -239,7 +256,11 @@ def consume_alerter(
     """Notify subscribers once per new development."""
     from consumers.alerter.service import main as run
 
-    raise typer.Exit(run(subscriptions, until_idle, feed_dir))
+    try:
+        code = run(subscriptions, until_idle, feed_dir)
+    except ValidationError as exc:  # settings from the environment, before anything connects
+        raise _fail(exc) from exc
+    raise typer.Exit(code)
 
 
 @app.command("status")
