@@ -15,6 +15,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,6 +26,8 @@ from newswire_testing.newssite import TopicTail
 
 from newswire.airflow.bootstrap import CATALOGUE_VARIABLE
 from newswire.airflow.client import AirflowClient
+from newswire.airflow.errors import AirflowApiError
+from newswire.retry import backoff_delay
 from newswire.settings import KafkaSettings
 from schemas.topics import ARTICLES, EVENTS
 
@@ -136,13 +139,25 @@ class SharedAirflow:
         if self._login is None:
             return
         login, self._login = self._login, None
-        with AirflowClient(login["api_url"], login["username"], login["password"]) as client:
-            client.set_paused(DAG_ID, True)
-            client.delete_variable(CATALOGUE_VARIABLE)
-        if self._started_here:
-            print("stopping the Airflow these tests started (newswire airflow down)")
-            down = newswire("airflow", "down", timeout=120)
-            assert down.returncode == 0, down.stderr[-2000:]
+        try:
+            with AirflowClient(
+                login["api_url"], login["username"], login["password"], timeout_seconds=120
+            ) as client:
+                for attempt in range(1, 4):
+                    try:
+                        client.set_paused(DAG_ID, True)
+                        client.delete_variable(CATALOGUE_VARIABLE)
+                        break
+                    except AirflowApiError:
+                        # SQLite's write lock, busy under load, answers 500 "Database error".
+                        if attempt == 3:
+                            raise
+                        time.sleep(backoff_delay(attempt, initial=2.0, maximum=10.0))
+        finally:
+            if self._started_here:
+                print("stopping the Airflow these tests started (newswire airflow down)")
+                down = newswire("airflow", "down", timeout=120)
+                assert down.returncode == 0, down.stderr[-2000:]
 
 
 _SHARED_AIRFLOW = pytest.StashKey[SharedAirflow]()

@@ -37,6 +37,8 @@ CHROMIUM = Path("/usr/bin/chromium")
 # The UI renders on a loaded 2-core machine; every wait is for an element, up to this long.
 WAIT_MS = 60_000
 MAPPED_TASKS = ("fetch", "normalize", "publish")
+# The api-server (SQLite, one worker) has been seen to stall for 30 s on the loaded machine.
+API_TIMEOUT_S = 120.0
 
 
 class Site(Protocol):
@@ -110,11 +112,12 @@ def _finished_run(
         ),
         encoding="utf-8",
     )
-    # Runs start only while the DAG is unpaused; the scheduled ones read the Variable (the
-    # conftest pauses the DAG and removes the Variable again).
+    # Runs start only while the DAG is unpaused: the manual run is queued first so that the
+    # scheduled run unpausing creates (one active run at a time) comes after it; scheduled runs
+    # read the Variable (the conftest pauses the DAG and removes the Variable again).
     client.set_variable(CATALOGUE_VARIABLE, str(catalogue))
-    client.set_paused(DAG_ID, False)
     run = client.trigger_run(DAG_ID, {"catalogue": str(catalogue), "extract_events": False})
+    client.set_paused(DAG_ID, False)
     finished = client.wait_for_run(DAG_ID, run["dag_run_id"], timeout_seconds=240)
     instances = client.task_instances(DAG_ID, run["dag_run_id"])
     mapped = _mapped_ok(instances)
@@ -224,6 +227,7 @@ def _check_mapped_task(page: Page, run_id: str, indexes: list[int], shots: Path)
     page.screenshot(path=shots / "04-mapped-fetch.png", full_page=True)
 
 
+@pytest.mark.timeout(900)  # a cold ``airflow up`` and the fallback run when run on its own
 def test_the_ui_shows_ingest_news_and_a_finished_run_whose_mapped_tasks_succeeded(
     airflow_login: dict[str, Any],
     chromium: Browser,
@@ -232,7 +236,10 @@ def test_the_ui_shows_ingest_news_and_a_finished_run_whose_mapped_tasks_succeede
     tmp_path: Path,
 ) -> None:
     with AirflowClient(
-        airflow_login["api_url"], airflow_login["username"], airflow_login["password"]
+        airflow_login["api_url"],
+        airflow_login["username"],
+        airflow_login["password"],
+        timeout_seconds=API_TIMEOUT_S,
     ) as client:
         dag = client.get_dag(DAG_ID)
         assert dag is not None, f"{DAG_ID} is not registered"
