@@ -268,6 +268,8 @@ def write_reports(
                     samples = {}
                 for report in group:
                     samples = add_report(samples, report, moment)
+                # prometheus_client's own atomic write keeps the file readable by a node
+                # exporter running as another user (our atomic writers create 0600 files).
                 write_to_textfile(str(path), registry_of(samples))
                 written.append(path)
     except OSError as exc:
