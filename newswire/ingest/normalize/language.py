@@ -37,10 +37,12 @@ class _VectorizedIdentifier(LanguageIdentifier):  # type: ignore[misc]
         # The transition table (tens of MB) moved into numpy's memory, which Linux backs with huge
         # pages: the walk's scattered reads then miss the TLB far less. py3langid's own byte loop
         # (the fallback) reads the same table.
+        model: Any = self  # py3langid's own attributes (untyped, declared in its __slots__)
+        table = model.tk_nextmove
         self._np_nextmove: npt.NDArray[Any] = np.array(
-            np.frombuffer(self.tk_nextmove, dtype=np.dtype(self.tk_nextmove.typecode))
+            np.frombuffer(table, dtype=np.dtype(table.typecode))
         )
-        self.tk_nextmove = self._np_nextmove
+        model.tk_nextmove = self._np_nextmove
         self._np_rowbase: IntArray = np.asarray(self._rowbase, dtype=np.intp)
         self._np_output: IntArray = np.asarray(self.tk_output, dtype=np.intp)
         # The float16 table as the float32 values the scoring product casts it to, once per
