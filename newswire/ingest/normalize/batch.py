@@ -33,7 +33,7 @@ R = TypeVar("R")
 # Inputs handed to a worker at a time: amortizes the inter-process round trip over several
 # pages (at most this many) while keeping the pool busy to the end of a batch (at least this
 # many chunks per worker, so that the last chunk leaves the other workers idle only briefly).
-_MAX_CHUNK_SIZE = 8
+_MAX_CHUNK_SIZE = 4
 _MIN_CHUNKS_PER_WORKER = 8
 
 
