@@ -7,6 +7,7 @@ historical background, merges repeated mentions and builds :class:`schemas.event
 
 from __future__ import annotations
 
+import copy
 import functools
 import re
 from collections.abc import Iterable, Iterator, Sequence
@@ -308,31 +309,46 @@ class EventExtractor:
         self, chunk: list[ArticleInput]
     ) -> Iterator[tuple[ArticleInput, list[Event]]]:
         extracted_at = datetime.now(UTC)
-        version = self.version
         for item, sentences in zip(chunk, self.parsed_sentences(chunk), strict=True):
-            mentions: list[ArticleMention] = []
-            in_theatre = False
-            for sentence in sentences:
-                mentions.extend(self._mentions(sentence, item.published))
-                in_theatre = in_theatre or self._names_theatre(sentence.doc)
-            if not in_theatre:
-                # Strikes in another war, a summit about something else: not our events.
-                mentions = []
-            clusters = merge_mentions(mentions)
-            yield (
-                item,
-                build_events(
-                    item.facts,
-                    item.text,
-                    clusters,
-                    extractor_version=version,
-                    extracted_at=extracted_at,
-                    country_entry=self._countries.get,
-                    # The decision stage's thresholds already decided; the floor is for rules.
-                    min_confidence=self.settings.min_confidence if self._decider is None else 0.0,
-                    published=item.published,
-                ),
-            )
+            yield item, self.events_from_parsed(item, sentences, extracted_at=extracted_at)
+
+    def events_from_parsed(
+        self,
+        item: ArticleInput,
+        sentences: Sequence[ParsedSentence],
+        *,
+        extracted_at: datetime | None = None,
+    ) -> list[Event]:
+        """The events of one article from its parsed candidate sentences.
+
+        Cross-validation parses once and decides with each fold's model through this.
+        """
+        mentions: list[ArticleMention] = []
+        in_theatre = False
+        for sentence in sentences:
+            mentions.extend(self._mentions(sentence, item.published))
+            in_theatre = in_theatre or self._names_theatre(sentence.doc)
+        if not in_theatre:
+            # Strikes in another war, a summit about something else: not our events.
+            mentions = []
+        clusters = merge_mentions(mentions)
+        return build_events(
+            item.facts,
+            item.text,
+            clusters,
+            extractor_version=self.version,
+            extracted_at=extracted_at or datetime.now(UTC),
+            country_entry=self._countries.get,
+            # The decision stage's thresholds already decided; the floor is for rules.
+            min_confidence=self.settings.min_confidence if self._decider is None else 0.0,
+            published=item.published,
+        )
+
+    def with_decider(self, decider: DecisionModel | None) -> EventExtractor:
+        """A copy of this extractor deciding with ``decider`` (same pipeline, same data)."""
+        other = copy.copy(self)
+        other._decider = decider
+        return other
 
     def _mentions(self, sentence: ParsedSentence, published: date | None) -> list[ArticleMention]:
         doc, candidate = sentence.doc, sentence.candidate

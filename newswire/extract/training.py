@@ -22,7 +22,6 @@ import argparse
 import hashlib
 import json
 import sys
-import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,6 +31,7 @@ from newswire.extract.decision import (
     FEATURES_VERSION,
     modality_features,
     model_path,
+    parse_model,
     sentence_features,
 )
 from newswire.extract.evaluation import (
@@ -45,7 +45,7 @@ from newswire.extract.evaluation import (
     shares_participants,
     spans_overlap,
 )
-from newswire.extract.extractor import EventExtractor
+from newswire.extract.extractor import EventExtractor, ParsedSentence
 from newswire.extract.settings import ExtractSettings
 from schemas.events import EventType, Modality
 
@@ -65,48 +65,69 @@ class Sample:
     modality: dict[EventType, Modality]
 
 
-def build_samples(extractor: EventExtractor, articles: Sequence[Article]) -> list[Sample]:
-    """Every candidate sentence of ``articles`` with its per-type labels."""
-    keys = ParticipantKeys(extractor.gazetteer)
-    samples: list[Sample] = []
+def parse_articles(
+    extractor: EventExtractor, articles: Sequence[Article]
+) -> list[list[ParsedSentence]]:
+    """The parsed candidate sentences of every article (the costly step, done once)."""
+    parsed: list[list[ParsedSentence]] = []
     chunk = 32
     for offset in range(0, len(articles), chunk):
         batch = articles[offset : offset + chunk]
-        parsed = extractor.parsed_sentences([article_input(a) for a in batch])
-        for number, (article, sentences) in enumerate(zip(batch, parsed, strict=True)):
-            for sentence in sentences:
-                start, end = sentence.candidate.span.start, sentence.candidate.span.end
-                positive: set[EventType] = set()
-                modality: dict[EventType, Modality] = {}
-                for gold in article.events:
-                    if spans_overlap(gold.span, start, end):
-                        positive.add(gold.type)
-                        modality.setdefault(gold.type, gold.modality)
-                ignored: set[EventType] = set()
-                for mention in sentence.doc._.nw_mentions or ():
-                    if mention.event_type in positive:
-                        continue
-                    predicted = frozenset(
-                        k
-                        for entry, text in zip(mention.actors, mention.actor_texts, strict=False)
-                        for k in (entry.id, *keys.gold(text), *keys.gold(entry.name))
-                    )
-                    for gold in article.events:
-                        gold_keys = [keys.gold(name) for name in gold.actors]
-                        if gold.type is mention.event_type and shares_participants(
-                            gold_keys, predicted
-                        ):
-                            ignored.add(gold.type)
-                samples.append(
-                    Sample(
-                        offset + number,
-                        tuple(sentence_features(sentence.view)),
-                        frozenset(positive),
-                        frozenset(ignored),
-                        frozenset(sentence.view.rule_types),
-                        modality,
-                    )
-                )
+        parsed.extend(extractor.parsed_sentences([article_input(a) for a in batch]))
+    return parsed
+
+
+def article_samples(
+    keys: ParticipantKeys, number: int, article: Article, sentences: Sequence[ParsedSentence]
+) -> list[Sample]:
+    """The labelled samples of one article's parsed sentences (``number``: its fold key)."""
+    samples: list[Sample] = []
+    for sentence in sentences:
+        start, end = sentence.candidate.span.start, sentence.candidate.span.end
+        positive: set[EventType] = set()
+        modality: dict[EventType, Modality] = {}
+        for gold in article.events:
+            if spans_overlap(gold.span, start, end):
+                positive.add(gold.type)
+                modality.setdefault(gold.type, gold.modality)
+        ignored: set[EventType] = set()
+        for mention in sentence.doc._.nw_mentions or ():
+            if mention.event_type in positive:
+                continue
+            predicted = frozenset(
+                k
+                for entry, text in zip(mention.actors, mention.actor_texts, strict=False)
+                for k in (entry.id, *keys.gold(text), *keys.gold(entry.name))
+            )
+            for gold in article.events:
+                gold_keys = [keys.gold(name) for name in gold.actors]
+                if gold.type is mention.event_type and shares_participants(gold_keys, predicted):
+                    ignored.add(gold.type)
+        samples.append(
+            Sample(
+                number,
+                tuple(sentence_features(sentence.view)),
+                frozenset(positive),
+                frozenset(ignored),
+                frozenset(sentence.view.rule_types),
+                modality,
+            )
+        )
+    return samples
+
+
+def build_samples(
+    extractor: EventExtractor,
+    articles: Sequence[Article],
+    parsed: Sequence[Sequence[ParsedSentence]] | None = None,
+) -> list[Sample]:
+    """Every candidate sentence of ``articles`` with its per-type labels."""
+    keys = ParticipantKeys(extractor.gazetteer)
+    if parsed is None:
+        parsed = parse_articles(extractor, articles)
+    samples: list[Sample] = []
+    for number, (article, sentences) in enumerate(zip(articles, parsed, strict=True)):
+        samples.extend(article_samples(keys, number, article, sentences))
     return samples
 
 
@@ -165,10 +186,20 @@ def _fit_binary(x: Any, y: Sequence[int]) -> Any:
     return model
 
 
-def train(articles: Sequence[Article], folds: int = 5) -> dict[str, Any]:
-    """Fit the decision model on ``articles`` and return its JSON-ready data."""
-    extractor = EventExtractor(ExtractSettings(decide=False)).open()
-    samples = build_samples(extractor, articles)
+def train(
+    articles: Sequence[Article],
+    folds: int = 5,
+    *,
+    extractor: EventExtractor | None = None,
+    parsed: Sequence[Sequence[ParsedSentence]] | None = None,
+) -> dict[str, Any]:
+    """Fit the decision model on ``articles`` and return its JSON-ready data.
+
+    ``extractor`` (rules only) and ``parsed`` (its parse of ``articles``) may be given to save
+    parsing again; the result is the same.
+    """
+    extractor = extractor or EventExtractor(ExtractSettings(decide=False)).open()
+    samples = build_samples(extractor, articles, parsed)
     vocabulary = _vocabulary([s.features for s in samples])
     names = sorted(vocabulary, key=vocabulary.__getitem__)
     types: dict[str, Any] = {}
@@ -263,22 +294,29 @@ def cross_validate(articles: Sequence[Article], folds: int = 5) -> EvalReport:
     """Out-of-fold scores on ``articles``: each fold scored by a model trained on the others.
 
     This is the figure to tune by (the in-sample score of a trained model flatters it); the
-    test split is scored separately, by ``newswire eval --split test``, and never here.
+    test split is scored separately, by ``newswire eval --split test``, and never here. The
+    articles are parsed once: the parse does not depend on the decision model.
     """
-    keys: ParticipantKeys | None = None
+    rules_only = EventExtractor(ExtractSettings(decide=False)).open()
+    keys = ParticipantKeys(rules_only.gazetteer)
+    parsed = parse_articles(rules_only, articles)
     report = EvalReport(split="tune (cross-validated)", extractor_version="")
-    with tempfile.TemporaryDirectory(prefix="newswire-cv-") as scratch:
-        for fold in range(folds):
-            held = [a for n, a in enumerate(articles) if n % folds == fold]
-            kept = [a for n, a in enumerate(articles) if n % folds != fold]
-            path = Path(scratch) / f"fold{fold}.json"
-            path.write_text(json.dumps(train(kept, folds=folds)), encoding="utf-8")
-            extractor = EventExtractor(ExtractSettings(decision_model_path=path)).open()
-            keys = keys or ParticipantKeys(extractor.gazetteer)
-            report.extractor_version = extractor.version
-            results = extractor.extract_inputs([article_input(a) for a in held])
-            for article, events in zip(held, results, strict=True):
-                score_article(report, article, events, keys)
+    for fold in range(folds):
+        held = [n for n in range(len(articles)) if n % folds == fold]
+        kept = [n for n in range(len(articles)) if n % folds != fold]
+        data = train(
+            [articles[n] for n in kept],
+            folds=folds,
+            extractor=rules_only,
+            parsed=[parsed[n] for n in kept],
+        )
+        decider = parse_model(data, f"fold {fold}")
+        extractor = rules_only.with_decider(decider)
+        report.extractor_version = extractor.version
+        for n in held:
+            article = articles[n]
+            events = extractor.events_from_parsed(article_input(article), parsed[n])
+            score_article(report, article, events, keys)
     return report
 
 
