@@ -362,7 +362,7 @@ class EventExtractor:
         entities_done = False
         for mention in rule_mentions:
             decision = decisions.get(mention.event_type)
-            if decision is None or not decision.accepted:
+            if decision is None or not self._decider.accepts(decision, mention.confidence):
                 continue
             ruled.add(mention.event_type)
             modality, _ = self._decider.modality(features, mention.event_type)
@@ -383,6 +383,9 @@ class EventExtractor:
                 self._recognise_entities(doc)
                 entities_done = True
             actors, texts = sentence_actors(doc, self.gazetteer)
+            if not actors:
+                # "The two presidents spoke again": the actors named just before.
+                actors, texts = self._context_actors(doc)
             if not actors:
                 continue
             modality, _ = self._decider.modality(features, event_type)
@@ -408,6 +411,11 @@ class EventExtractor:
                 )
             )
         return placed
+
+    def _context_actors(self, doc: Any) -> tuple[tuple[GazetteerEntry, ...], tuple[str, ...]]:
+        ids = list(dict.fromkeys(reversed(doc._.nw_context_actors or ())))[:2]
+        entries = tuple(e for i in reversed(ids) if (e := self.gazetteer.get(i)) is not None)
+        return entries, tuple(e.name for e in entries)
 
     def _place(
         self,

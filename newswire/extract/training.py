@@ -29,6 +29,7 @@ from typing import Any
 
 from newswire.extract.decision import (
     FEATURES_VERSION,
+    blend,
     modality_features,
     model_path,
     parse_model,
@@ -51,6 +52,8 @@ from schemas.events import EventType, Modality
 
 REGULARISATION = 2.0
 MIN_FEATURE_COUNT = 2
+RULE_FLOOR = 0.2
+RULE_WEIGHTS = (0.0, 0.25, 0.5, 0.75)
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,6 +65,7 @@ class Sample:
     positive: frozenset[EventType]
     ignored: frozenset[EventType]
     ruled: frozenset[EventType]
+    rule_confidence: dict[EventType, float]
     modality: dict[EventType, Modality]
 
 
@@ -110,10 +114,19 @@ def article_samples(
                 frozenset(positive),
                 frozenset(ignored),
                 frozenset(sentence.view.rule_types),
+                _rule_confidence(sentence),
                 modality,
             )
         )
     return samples
+
+
+def _rule_confidence(sentence: ParsedSentence) -> dict[EventType, float]:
+    """The best confidence of the sentence's rule mentions, per type."""
+    best: dict[EventType, float] = {}
+    for mention in sentence.doc._.nw_mentions or ():
+        best[mention.event_type] = max(best.get(mention.event_type, 0.0), mention.confidence)
+    return best
 
 
 def build_samples(
@@ -154,8 +167,32 @@ def _matrix(rows: Sequence[Sequence[str]], vocabulary: dict[str, int]) -> Any:
     return csr_matrix((data, indices, indptr), shape=(len(rows), len(vocabulary)))
 
 
+def _best_blend(
+    probabilities: Sequence[float], confidences: Sequence[float], labels: Sequence[bool]
+) -> tuple[float, float]:
+    """The rule weight and threshold whose blended scores give the best F1 on rule mentions.
+
+    Ties go to the smaller rule weight (the model alone when the rules add nothing).
+    """
+    best: tuple[float, float, float] | None = None
+    for rule_weight in RULE_WEIGHTS:
+        scores = [blend(p, c, rule_weight) for p, c in zip(probabilities, confidences, strict=True)]
+        threshold, f1 = _threshold_f1(scores, labels, RULE_FLOOR)
+        if best is None or f1 > best[0] + 1e-9:
+            best = (f1, rule_weight, threshold)
+    assert best is not None
+    return best[1], best[2]
+
+
 def _best_threshold(scores: Sequence[float], labels: Sequence[bool], floor: float) -> float:
     """The threshold with the best F1 (ties to the higher one), never below ``floor``."""
+    return _threshold_f1(scores, labels, floor)[0]
+
+
+def _threshold_f1(
+    scores: Sequence[float], labels: Sequence[bool], floor: float
+) -> tuple[float, float]:
+    """The threshold with the best F1 (ties to the higher one) and that F1."""
     best, best_f1 = 0.5, -1.0
     total_pos = sum(labels)
     for step in range(10, 96):
@@ -167,7 +204,7 @@ def _best_threshold(scores: Sequence[float], labels: Sequence[bool], floor: floa
         f = 2 * precision * recall / (precision + recall) if tp else 0.0
         if f >= best_f1:
             best, best_f1 = threshold, f
-    return best
+    return best, best_f1
 
 
 def _fit_binary(x: Any, y: Sequence[int]) -> Any:
@@ -226,7 +263,11 @@ def train(
                 oof[i] = float(p)
         ruled = [i for i, s in enumerate(rows) if event_type in s.ruled]
         other = [i for i, s in enumerate(rows) if event_type not in s.ruled]
-        threshold = _best_threshold([oof[i] for i in ruled], [bool(y[i]) for i in ruled], 0.2)
+        rule_weight, threshold = _best_blend(
+            [oof[i] for i in ruled],
+            [rows[i].rule_confidence.get(event_type, 0.0) for i in ruled],
+            [bool(y[i]) for i in ruled],
+        )
         add = _best_threshold([oof[i] for i in other], [bool(y[i]) for i in other], 0.5)
         model = _fit_binary(x, y)
         weights = {
@@ -236,6 +277,7 @@ def train(
             "bias": round(float(model.intercept_[0]), 5),
             "threshold": threshold,
             "add_threshold": add,
+            "rule_weight": rule_weight,
             "weights": weights,
         }
     modality = _train_modality(samples)
