@@ -430,6 +430,10 @@ class EventExtractor:
         if mention.date is not None:
             resolved = resolve_date(mention.date, published, future=mention.future)
         ahead = resolved is not None and published is not None and resolved.after(published)
+        if rule_modality is Modality.PLANNED and modality is Modality.ASSERTED:
+            # "Blinken will meet Lavrov": the rules' future reading beats a plain "asserted"
+            # (out of fold on the tuning split, modality 0.82 -> 0.85).
+            modality = Modality.PLANNED
         if ahead and (
             modality is Modality.ASSERTED
             or (rule_modality is Modality.PLANNED and modality is not Modality.NEGATED)
