@@ -65,6 +65,7 @@ class LeaderContactCues(_Section):
     delegation_words: Words
     pair_nouns: Words
     pair_words: Words
+    circumstance_preps: Words
 
 
 class ConfidentialLeakCues(_Section):

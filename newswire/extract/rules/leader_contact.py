@@ -36,6 +36,7 @@ _TIME_ANCHOR_PREPS = _CUES.time_anchor_preps
 _VISIT = _CUES.visit
 _PAIR_NOUNS = _CUES.pair_nouns
 _PAIR_WORDS = _CUES.pair_words
+_CIRCUMSTANCE_PREPS = _CUES.circumstance_preps
 _PERSON_PRONOUNS = load_cues().shared.person_pronouns
 
 
@@ -83,6 +84,9 @@ def leader_contact(ctx: TriggerContext) -> RuleOutcome | None:
         people_entries, people_texts = dedupe([*people, *_last_two_people(ctx)])
     if len(people_entries) == 1:
         visitor = people_entries[0]
+        if lemma in _VISIT and _visit_as_circumstance(trigger):
+            # "Scholz, speaking on a visit to Rome, said ...": where someone was, not a contact.
+            return None
         if lemma in _VISIT:
             places = [
                 (hit.entry, hit.text)
@@ -128,6 +132,16 @@ def leader_contact(ctx: TriggerContext) -> RuleOutcome | None:
         return None
     confidence = 0.85 if lemma in _CONTACT_STRONG else 0.72
     return make_outcome(zip(people_entries, people_texts, strict=True), confidence)
+
+
+def _visit_as_circumstance(trigger: Token) -> bool:
+    """Whether a visit noun only says where someone was ("during a visit to Poland")."""
+    head = trigger.head
+    return (
+        trigger.pos_ in ("NOUN", "PROPN")
+        and trigger.dep_ == "pobj"
+        and head.lower_ in _CIRCUMSTANCE_PREPS
+    )
 
 
 def _pronoun_partners(ctx: TriggerContext, zone: set[int]) -> list[tuple[GazetteerEntry, str]]:
