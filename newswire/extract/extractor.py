@@ -66,6 +66,8 @@ def _trigger_lemma(doc: Any, event_type: EventType) -> str:
 
 
 _LAZY_PIPES = ["ner"]
+# A contact or a protest has two sides: one name alone is not such an event.
+_MIN_ADDED_ACTORS = {EventType.LEADER_CONTACT: 2, EventType.DIPLOMATIC_PROTEST: 2}
 _THEATRE = load_cues().shared.theatre_countries
 _DATELINE = re.compile(r"^\s*date\s+(\d{4}-\d{2}-\d{2})\b")
 
@@ -386,7 +388,7 @@ class EventExtractor:
             if not actors:
                 # "The two presidents spoke again": the actors named just before.
                 actors, texts = self._context_actors(doc)
-            if not actors:
+            if len(actors) < _MIN_ADDED_ACTORS.get(event_type, 1):
                 continue
             modality, _ = self._decider.modality(features, event_type)
             dates = find_date_mentions(doc.text)
