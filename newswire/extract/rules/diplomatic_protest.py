@@ -126,9 +126,9 @@ def _from_context(ctx: TriggerContext, not_countries: set[str]) -> list[tuple[Ga
 
 def _summons(ctx: TriggerContext, trigger: Token) -> RuleOutcome | None:
     """An envoy summoned, called in or expelled: the envoy's country is the target."""
-    if trigger.lower_.startswith("call") or trigger.lemma_.lower() == "call":
-        if not has_child(trigger, {"prt"}, set(_SUMMON_PARTICLES)):
-            return None
+    # "call" summons only with its particle ("called in"); "summon" and "expel" need none.
+    if trigger.lemma_.lower() == "call" and not has_child(trigger, {"prt"}, set(_SUMMON_PARTICLES)):
+        return None
     phrases = [c for c in trigger.children if c.dep_ in ("dobj", "nsubjpass")]
     envoys = [
         phrase
@@ -147,13 +147,18 @@ def _summons(ctx: TriggerContext, trigger: Token) -> RuleOutcome | None:
     if not targets and trigger.dep_ == "relcl":
         # "Italy and Spain, whose envoys were also called in"
         targets = _official(
-            [(hit.entry, hit.text) for hit in ctx.actors_in(clause_subtree(trigger.head, keep_relative=False))]
+            [
+                (hit.entry, hit.text)
+                for hit in ctx.actors_in(clause_subtree(trigger.head, keep_relative=False))
+            ]
         )
     if not targets:
         return None
     target_countries = {country_of(e) for e, _ in targets}
     protesters = [
-        (e, t) for e, t in _official(subject_actors(ctx, trigger)) if country_of(e) not in target_countries
+        (e, t)
+        for e, t in _official(subject_actors(ctx, trigger))
+        if country_of(e) not in target_countries
     ]
     if not protesters and any(c.dep_ == "nsubjpass" for c in trigger.children):
         # "France's ambassador was called in": by whom the article said just before.
