@@ -51,6 +51,28 @@ def test_concurrent_writers_of_one_development_conflict_instead_of_overwriting(
     assert store.get(founder.development_id) == bumped
 
 
+def test_a_bulk_write_names_exactly_the_developments_that_conflicted(
+    alerter_settings: AlerterSettings, es_client: Elasticsearch, make_event: Callable[..., Event]
+) -> None:
+    store = DevelopmentStore(es_client, alerter_settings.developments_index)
+    store.setup()
+    taken = start_development(make_event("call_held", "lemonde"), "a" * 32, 0, NOW)
+    changed = start_development(make_event("call_held", "lemonde"), "b" * 32, 0, NOW)
+    store.put_many([(taken, None), (changed, None)])
+    stale = store.get_many([changed.development_id])[changed.development_id]
+    store.put(changed.model_copy(update={"version": 2}), stale)
+    fresh = start_development(make_event("call_held", "lemonde"), "c" * 32, 0, NOW)
+    # Founding one that exists and rewriting one changed meanwhile conflict; the new one is
+    # written all the same. The ids come from the bulk items, not from the error reasons.
+    with pytest.raises(StoreConflictError) as raised:
+        store.put_many(
+            [(taken, None), (fresh, None), (changed.model_copy(update={"version": 3}), stale)]
+        )
+    named = str(raised.value).rpartition("changed concurrently: ")[2]
+    assert named.split(", ") == [taken.development_id, changed.development_id]
+    assert store.get(fresh.development_id) == fresh
+
+
 def _entry(event: Event, key: str) -> OutboxEntry:
     notification = Notification(
         idempotency_key=key,
