@@ -435,45 +435,75 @@ class Dispatcher:
             self._on_settled_hook(job, status)
 
     def submit(self, entries: Sequence[OutboxEntry]) -> None:
-        """Send instant entries now; hold digest entries until the end of their period."""
+        """Send instant entries now; hold digest entries until the end of their period.
+
+        An entry counts as known (:meth:`knows`) once it is handed to its worker, held for its
+        digest or recorded as failed. When routing one entry raises (the outbox unreachable,
+        say), the others still go on, that entry stays unknown (so the caller's retry or the
+        next recovery queues it again) and the first such error is raised at the end.
+        """
         queued: dict[str, tuple[DestinationWorker, list[DeliveryJob]]] = {}
-        for entry in entries:
-            with self._lock:
-                if entry.entry_id in self._known:
-                    continue
-                self._known.add(entry.entry_id)
-            record = entry.record
-            notifier = self._notifier_for(record.subscription_id, record.channel)
-            if notifier is None:
-                self._outbox.update(
-                    [entry.entry_id],
-                    {
-                        "status": DeliveryStatus.FAILED.value,
-                        "last_error": "subscription or channel no longer configured",
-                    },
-                )
-                continue
-            if entry.mode == DigestMode.INSTANT.value or entry.due_at is None:
-                job = DeliveryJob(
-                    (entry.entry_id,),
-                    entry.notification,
-                    record.idempotency_key,
-                    notifier,
-                    attempts=record.attempts,
-                    first_attempt_at=record.first_attempt_at,
-                    entries=(entry,),
-                )
-                if notifier.destination not in queued:
-                    queued[notifier.destination] = (self._worker(notifier), [])
-                queued[notifier.destination][1].append(job)
-            else:
+        failures: list[tuple[str, Exception]] = []
+        try:
+            for entry in entries:
                 with self._lock:
-                    key = DigestKey(record.subscription_id, record.channel, entry.due_at)
-                    self._digests.add(key, entry.entry_id)
-                    self._digest_entries[entry.entry_id] = entry
-        # One lock round per destination and batch, not per entry.
-        for worker, jobs in queued.values():
-            worker.submit_many(jobs)
+                    if entry.entry_id in self._known:
+                        continue
+                    # Claimed before routing, so that a concurrent call skips the entry.
+                    self._known.add(entry.entry_id)
+                try:
+                    self._route(entry, queued)
+                except BaseException as exc:
+                    with self._lock:
+                        self._known.discard(entry.entry_id)
+                    if not isinstance(exc, Exception):
+                        raise
+                    failures.append((entry.entry_id, exc))
+        finally:
+            # The jobs routed so far are handed over whatever happened: they are known, so
+            # no retry would queue them again. One lock round per destination and batch.
+            for worker, jobs in queued.values():
+                worker.submit_many(jobs)
+        if failures:
+            for entry_id, error in failures:
+                log.warning("cannot queue outbox entry %s (left for a retry): %s", entry_id, error)
+            raise failures[0][1]
+
+    def _route(
+        self,
+        entry: OutboxEntry,
+        queued: dict[str, tuple[DestinationWorker, list[DeliveryJob]]],
+    ) -> None:
+        """Add an instant entry's job to ``queued``, hold a digest entry, or fail an orphan."""
+        record = entry.record
+        notifier = self._notifier_for(record.subscription_id, record.channel)
+        if notifier is None:
+            self._outbox.update(
+                [entry.entry_id],
+                {
+                    "status": DeliveryStatus.FAILED.value,
+                    "last_error": "subscription or channel no longer configured",
+                },
+            )
+            return
+        if entry.mode == DigestMode.INSTANT.value or entry.due_at is None:
+            job = DeliveryJob(
+                (entry.entry_id,),
+                entry.notification,
+                record.idempotency_key,
+                notifier,
+                attempts=record.attempts,
+                first_attempt_at=record.first_attempt_at,
+                entries=(entry,),
+            )
+            if notifier.destination not in queued:
+                queued[notifier.destination] = (self._worker(notifier), [])
+            queued[notifier.destination][1].append(job)
+        else:
+            with self._lock:
+                key = DigestKey(record.subscription_id, record.channel, entry.due_at)
+                self._digests.add(key, entry.entry_id)
+                self._digest_entries[entry.entry_id] = entry
 
     def flush_digests(self, now: datetime | None = None) -> int:
         """Send every digest whose period has ended; returns how many digests were queued."""
