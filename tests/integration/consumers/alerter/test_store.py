@@ -32,11 +32,16 @@ def test_the_store_index_has_a_strict_explicit_mapping(
     assert mapping["properties"]["development_id"] == {"type": "keyword"}
 
 
-def test_concurrent_writers_of_one_development_conflict_instead_of_overwriting(
-    alerter_settings: AlerterSettings, es_client: Elasticsearch, make_event: Callable[..., Event]
-) -> None:
+@pytest.fixture
+def store(alerter_settings: AlerterSettings, es_client: Elasticsearch) -> DevelopmentStore:
     store = DevelopmentStore(es_client, alerter_settings.developments_index)
     store.setup()
+    return store
+
+
+def test_concurrent_writers_of_one_development_conflict_instead_of_overwriting(
+    store: DevelopmentStore, make_event: Callable[..., Event]
+) -> None:
     founder = start_development(make_event("call_held", "lemonde"), "d" * 32, 0, NOW)
     store.put_many([(founder, None)])
     with pytest.raises(StoreConflictError):
@@ -52,10 +57,8 @@ def test_concurrent_writers_of_one_development_conflict_instead_of_overwriting(
 
 
 def test_a_bulk_write_names_exactly_the_developments_that_conflicted(
-    alerter_settings: AlerterSettings, es_client: Elasticsearch, make_event: Callable[..., Event]
+    store: DevelopmentStore, make_event: Callable[..., Event]
 ) -> None:
-    store = DevelopmentStore(es_client, alerter_settings.developments_index)
-    store.setup()
     taken = start_development(make_event("call_held", "lemonde"), "a" * 32, 0, NOW)
     changed = start_development(make_event("call_held", "lemonde"), "b" * 32, 0, NOW)
     store.put_many([(taken, None), (changed, None)])
