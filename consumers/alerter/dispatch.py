@@ -87,7 +87,8 @@ class _Scheduled:
     job: DeliveryJob = field(compare=False)
 
 
-# Sent marks are written in bulk once this many piled up, or when nothing is due.
+# Sent marks are written in bulk once this many piled up, once the oldest waited
+# ``sent_marks_max_wait_seconds``, or when nothing is due.
 SENT_MARKS_PER_BULK = 500
 
 
@@ -97,6 +98,10 @@ class DestinationWorker:
     Up to ``max_in_flight`` sender threads share the destination's queue: send starts are
     spaced by the rate limit whatever their number, and two messages about one development are
     never in flight together (they arrive in the order they were queued, retries aside).
+
+    ``monotonic`` and ``sleep`` (seconds) time the queue and the rate limit; tests pass their
+    own to check the slots reserved without waiting for them (a wait for a retry that is not
+    due yet stays a real-time wait on the queue).
     """
 
     def __init__(
@@ -109,6 +114,8 @@ class DestinationWorker:
         on_settled: Callable[[DeliveryJob, DeliveryStatus], None],
         *,
         max_in_flight: int = 1,
+        monotonic: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         if max_in_flight < 1:
             raise ValueError("max_in_flight must be at least 1")
@@ -118,6 +125,8 @@ class DestinationWorker:
         self._settings = settings
         self._clock = clock
         self._on_settled = on_settled
+        self._monotonic = monotonic
+        self._sleep = sleep
         self._heap: list[_Scheduled] = []
         self._seq = itertools.count()
         self._cond = threading.Condition()
@@ -125,6 +134,8 @@ class DestinationWorker:
         self._busy = 0
         self._in_flight_keys: set[str] = set()
         self._unrecorded: list[tuple[DeliveryJob, datetime]] = []
+        # When the oldest mark in ``_unrecorded`` was made (``monotonic`` seconds).
+        self._oldest_unrecorded = 0.0
         self._recording = 0
         # Sent marks are written by a thread of their own: a bulk request to the outbox never
         # holds up the next send (their order among themselves is kept: one thread).
@@ -146,7 +157,7 @@ class DestinationWorker:
     def submit(self, job: DeliveryJob, delay: float = 0.0) -> None:
         """Queue a job, due after ``delay`` seconds."""
         with self._cond:
-            heapq.heappush(self._heap, _Scheduled(time.monotonic() + delay, next(self._seq), job))
+            heapq.heappush(self._heap, _Scheduled(self._monotonic() + delay, next(self._seq), job))
             self._cond.notify()
 
     def submit_many(self, jobs: Sequence[DeliveryJob]) -> None:
@@ -154,7 +165,7 @@ class DestinationWorker:
         if not jobs:
             return
         with self._cond:
-            now = time.monotonic()
+            now = self._monotonic()
             for job in jobs:
                 heapq.heappush(self._heap, _Scheduled(now, next(self._seq), job))
             self._cond.notify(len(jobs))
@@ -195,7 +206,7 @@ class DestinationWorker:
         """The next job and when it may start (the rate limit's slot), or None when stopping."""
         with self._cond:
             while not self._stopping:
-                now = time.monotonic()
+                now = self._monotonic()
                 job = self._take(now) if self._heap else None
                 if job is not None:
                     self._busy += 1
@@ -217,12 +228,18 @@ class DestinationWorker:
                 return False
             if len(self._unrecorded) >= SENT_MARKS_PER_BULK:
                 return True
-            return not (self._heap and self._heap[0].due <= time.monotonic())
+            now = self._monotonic()
+            # With a backlog on a rate-limited destination something is always due: the age
+            # bounds how many messages a crash repeats.
+            if now - self._oldest_unrecorded >= self._settings.sent_marks_max_wait_seconds:
+                return True
+            return not (self._heap and self._heap[0].due <= now)
 
     def _run(self) -> None:
         while True:
             # Sent marks are written in bulk when the queue has nothing due (or many piled
-            # up): a crash before that repeats those messages once, with the same keys.
+            # up, or the oldest waited long enough): a crash before that repeats those
+            # messages once, with the same keys.
             if self._flush_due():
                 self._flush_sent()
             taken = self._next_job()
@@ -230,9 +247,9 @@ class DestinationWorker:
                 break
             job, slot = taken
             try:
-                wait = slot - time.monotonic()
+                wait = slot - self._monotonic()
                 if wait > 0:
-                    time.sleep(wait)
+                    self._sleep(wait)
                 self._attempt(job)
             except Exception:
                 # A bug or the outbox unreachable: the entry stays pending in the outbox and is
@@ -305,6 +322,8 @@ class DestinationWorker:
 
     def _record_sent(self, job: DeliveryJob, now: datetime) -> None:
         with self._cond:
+            if not self._unrecorded:
+                self._oldest_unrecorded = self._monotonic()
             self._unrecorded.append((job, now))
 
     def _flush_sent(self) -> None:
@@ -435,45 +454,75 @@ class Dispatcher:
             self._on_settled_hook(job, status)
 
     def submit(self, entries: Sequence[OutboxEntry]) -> None:
-        """Send instant entries now; hold digest entries until the end of their period."""
+        """Send instant entries now; hold digest entries until the end of their period.
+
+        An entry counts as known (:meth:`knows`) once it is handed to its worker, held for its
+        digest or recorded as failed. When routing one entry raises (the outbox unreachable,
+        say), the others still go on, that entry stays unknown (so the caller's retry or the
+        next recovery queues it again) and the first such error is raised at the end.
+        """
         queued: dict[str, tuple[DestinationWorker, list[DeliveryJob]]] = {}
-        for entry in entries:
-            with self._lock:
-                if entry.entry_id in self._known:
-                    continue
-                self._known.add(entry.entry_id)
-            record = entry.record
-            notifier = self._notifier_for(record.subscription_id, record.channel)
-            if notifier is None:
-                self._outbox.update(
-                    [entry.entry_id],
-                    {
-                        "status": DeliveryStatus.FAILED.value,
-                        "last_error": "subscription or channel no longer configured",
-                    },
-                )
-                continue
-            if entry.mode == DigestMode.INSTANT.value or entry.due_at is None:
-                job = DeliveryJob(
-                    (entry.entry_id,),
-                    entry.notification,
-                    record.idempotency_key,
-                    notifier,
-                    attempts=record.attempts,
-                    first_attempt_at=record.first_attempt_at,
-                    entries=(entry,),
-                )
-                if notifier.destination not in queued:
-                    queued[notifier.destination] = (self._worker(notifier), [])
-                queued[notifier.destination][1].append(job)
-            else:
+        failures: list[tuple[str, Exception]] = []
+        try:
+            for entry in entries:
                 with self._lock:
-                    key = DigestKey(record.subscription_id, record.channel, entry.due_at)
-                    self._digests.add(key, entry.entry_id)
-                    self._digest_entries[entry.entry_id] = entry
-        # One lock round per destination and batch, not per entry.
-        for worker, jobs in queued.values():
-            worker.submit_many(jobs)
+                    if entry.entry_id in self._known:
+                        continue
+                    # Claimed before routing, so that a concurrent call skips the entry.
+                    self._known.add(entry.entry_id)
+                try:
+                    self._route(entry, queued)
+                except BaseException as exc:
+                    with self._lock:
+                        self._known.discard(entry.entry_id)
+                    if not isinstance(exc, Exception):
+                        raise
+                    failures.append((entry.entry_id, exc))
+        finally:
+            # The jobs routed so far are handed over whatever happened: they are known, so
+            # no retry would queue them again. One lock round per destination and batch.
+            for worker, jobs in queued.values():
+                worker.submit_many(jobs)
+        if failures:
+            for entry_id, error in failures:
+                log.warning("cannot queue outbox entry %s (left for a retry): %s", entry_id, error)
+            raise failures[0][1]
+
+    def _route(
+        self,
+        entry: OutboxEntry,
+        queued: dict[str, tuple[DestinationWorker, list[DeliveryJob]]],
+    ) -> None:
+        """Add an instant entry's job to ``queued``, hold a digest entry, or fail an orphan."""
+        record = entry.record
+        notifier = self._notifier_for(record.subscription_id, record.channel)
+        if notifier is None:
+            self._outbox.update(
+                [entry.entry_id],
+                {
+                    "status": DeliveryStatus.FAILED.value,
+                    "last_error": "subscription or channel no longer configured",
+                },
+            )
+            return
+        if entry.mode == DigestMode.INSTANT.value or entry.due_at is None:
+            job = DeliveryJob(
+                (entry.entry_id,),
+                entry.notification,
+                record.idempotency_key,
+                notifier,
+                attempts=record.attempts,
+                first_attempt_at=record.first_attempt_at,
+                entries=(entry,),
+            )
+            if notifier.destination not in queued:
+                queued[notifier.destination] = (self._worker(notifier), [])
+            queued[notifier.destination][1].append(job)
+        else:
+            with self._lock:
+                key = DigestKey(record.subscription_id, record.channel, entry.due_at)
+                self._digests.add(key, entry.entry_id)
+                self._digest_entries[entry.entry_id] = entry
 
     def flush_digests(self, now: datetime | None = None) -> int:
         """Send every digest whose period has ended; returns how many digests were queued."""

@@ -40,6 +40,12 @@ class AlerterSettings(ConsumerSettings):
         default=5.0, ge=0, description="On exit, how long to wait for queued deliveries."
     )
     digest_tick_seconds: float = Field(default=1.0, gt=0)
+    sent_marks_max_wait_seconds: float = Field(
+        default=1.0,
+        ge=0,
+        description="How long a delivery's sent mark may wait to be written with others"
+        " (a crash re-sends what was sent meanwhile, with the same idempotency keys).",
+    )
     smtp_ca_file: Path | None = Field(
         default=None,
         description="CA bundle verifying SMTP servers' STARTTLS certificates (default: system).",

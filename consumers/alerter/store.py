@@ -93,6 +93,8 @@ _BULK_ITEMS = (
     "errors,items.*._id,items.*.status,items.*.error,items.*._seq_no,items.*._primary_term"
 )
 _BULK_ERRORS = "errors,items.*.error"
+# The failures with their document ids (every item then comes back, its id alone on success).
+_BULK_ERRORS_AND_IDS = "errors,items.*._id,items.*.error"
 
 
 def _lines(operations: list[dict[str, Any] | bytes]) -> Sequence[Mapping[str, Any]]:
@@ -223,7 +225,9 @@ class DevelopmentStore:
             operations.append(action)
             operations.append(development.model_dump_json().encode())
         try:
-            response = self._client.bulk(operations=_lines(operations), filter_path=_BULK_ERRORS)
+            response = self._client.bulk(
+                operations=_lines(operations), filter_path=_BULK_ERRORS_AND_IDS
+            )
         except (ApiError, TransportError) as exc:
             raise StoreError(f"{self.index}: cannot write developments: {exc}") from exc
         if not response.get("errors"):
@@ -231,13 +235,14 @@ class DevelopmentStore:
         conflicts: list[str] = []
         failures: list[str] = []
         for item in response.get("items", ()):
-            error = next(iter(item.values())).get("error", {})
-            # The reason names the document: "[<id>]: version conflict, ...".
-            reason = str(error.get("reason", error))
+            result = next(iter(item.values()))
+            error = result.get("error")
+            if error is None:
+                continue
             if error.get("type") == "version_conflict_engine_exception":
-                conflicts.append(reason.partition(":")[0].strip("[]"))
+                conflicts.append(str(result.get("_id")))
             else:
-                failures.append(reason)
+                failures.append(f"{result.get('_id')}: {error.get('reason', error)}")
         if failures or not conflicts:
             raise StoreError(f"{self.index}: cannot write developments: {failures[:3]}")
         raise StoreConflictError(f"{self.index}: changed concurrently: {', '.join(conflicts)}")
