@@ -110,11 +110,15 @@ def ingest_news() -> None:
     @task(pool=FETCH_POOL, execution_timeout=timedelta(minutes=15))
     def fetch(source_id: str, catalogue: str, decided_at: str | None = None) -> str:
         """Fetch one source; returns the path of its FetchedDocument references."""
+        from newswire.ingest.fetch import FetchPool, FetchSettings
         from newswire.ingest.pipeline import fetch_source
         from newswire.ingest.schedule import record_fetches
 
         settings = _settings()
-        outcome = fetch_source(source_id, Path(catalogue), run_id=_run_id(), settings=settings)
+        pool = FetchPool(FetchSettings())
+        outcome = fetch_source(
+            source_id, Path(catalogue), run_id=_run_id(), settings=settings, pool=pool
+        )
         when = datetime.fromisoformat(decided_at) if decided_at else datetime.now(UTC)
         record_fetches(settings, {source_id: when})
         return outcome.path
@@ -130,8 +134,11 @@ def ingest_news() -> None:
     def publish(accepted_path: str) -> str:
         """Publish one source's due articles; returns the path of those sent with new text."""
         from newswire.ingest.pipeline import publish_source
+        from newswire.settings import KafkaSettings
 
-        return publish_source(accepted_path, run_id=_run_id(), settings=_settings())
+        return publish_source(
+            accepted_path, run_id=_run_id(), settings=_settings(), kafka_settings=KafkaSettings()
+        )
 
     @task(execution_timeout=timedelta(minutes=30))
     def extract_events(published_path: str, params: dict[str, Any] | None = None) -> int:
@@ -139,10 +146,11 @@ def ingest_news() -> None:
         from airflow.exceptions import AirflowSkipException
 
         from newswire.ingest.pipeline import extract_and_publish_events
+        from newswire.settings import KafkaSettings
 
         if not (params or {}).get("extract_events", True):
             raise AirflowSkipException("event extraction is off (param extract_events)")
-        return extract_and_publish_events([published_path])
+        return extract_and_publish_events([published_path], kafka_settings=KafkaSettings())
 
     sources = list_sources()
     fetched = fetch.expand_kwargs(sources)

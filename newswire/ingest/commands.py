@@ -104,16 +104,25 @@ def ingest_command(
     deferred, failed with reasons); shows a progress bar when stderr is a terminal. Items that
     fail or are deferred do not change the exit code; it is 1 only when nothing could be done.
     """
+    from newswire.ingest.fetch.settings import FetchSettings
     from newswire.ingest.pipeline import enabled_source_ids, run_ingest_pass
     from newswire.ingest.settings import IngestSettings
     from newswire.ingest.summary import pass_progress, print_summary
+    from newswire.settings import KafkaSettings
 
     settings = IngestSettings()
     if state_dir is not None:
         settings = settings.model_copy(update={"state_dir": state_dir})
     try:
         with pass_progress(len(enabled_source_ids(sources))) as progress:
-            report = run_ingest_pass(sources, settings=settings, output=output, progress=progress)
+            report = run_ingest_pass(
+                sources,
+                settings=settings,
+                fetch_settings=FetchSettings(),
+                kafka_settings=KafkaSettings(),
+                output=output,
+                progress=progress,
+            )
     except NewswireError as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(code=1) from exc

@@ -68,7 +68,7 @@ def publish_articles(
     accepted_paths: Sequence[str | Path],
     *,
     settings: IngestSettings,
-    kafka_settings: KafkaSettings | None = None,
+    kafka_settings: KafkaSettings,
     published_path: Path | None = None,
 ) -> int:
     """Publish accepted articles to ``news.articles.v1`` (keyed by id) and mark them published.
@@ -101,10 +101,18 @@ def publish_articles(
     return sent
 
 
-def publish_source(accepted_path: str | Path, *, run_id: str, settings: IngestSettings) -> str:
+def publish_source(
+    accepted_path: str | Path,
+    *,
+    run_id: str,
+    settings: IngestSettings,
+    kafka_settings: KafkaSettings,
+) -> str:
     """The DAG's publish task for one source; returns the path of what it sent with new text."""
     published = RunFiles(settings.state_dir, run_id).published(Path(accepted_path).stem)
-    publish_articles([accepted_path], settings=settings, published_path=published)
+    publish_articles(
+        [accepted_path], settings=settings, kafka_settings=kafka_settings, published_path=published
+    )
     return str(published)
 
 
@@ -123,7 +131,7 @@ def write_articles(
 
 
 def extract_and_publish_events(
-    accepted_paths: Sequence[str | Path], *, kafka_settings: KafkaSettings | None = None
+    accepted_paths: Sequence[str | Path], *, kafka_settings: KafkaSettings
 ) -> int:
     """Run event extraction over accepted articles and publish the events to ``news.events.v1``.
 

@@ -99,12 +99,12 @@ class IngestReport:
 def run_ingest_pass(
     catalogue_path: Path,
     *,
-    settings: IngestSettings | None = None,
+    settings: IngestSettings,
+    fetch_settings: FetchSettings,
+    kafka_settings: KafkaSettings,
     output: Path | None = None,
     run_id: str | None = None,
-    kafka_settings: KafkaSettings | None = None,
     extract_events: bool = False,
-    fetch_settings: FetchSettings | None = None,
     progress: ProgressHook | None = None,
 ) -> IngestReport:
     """One pass over the catalogue's enabled sources, the same task functions the DAG runs.
@@ -113,12 +113,11 @@ def run_ingest_pass(
     (``fetch_settings.workers`` requests in flight, per-host lanes, time budgets); then each
     source is normalized in catalogue order, so ids, versions and duplicate verdicts do not
     depend on which fetch finished first. With ``output`` the newly accepted articles are
-    written there (no Kafka needed); without it they are published to ``news.articles.v1``. A
+    written there (``kafka_settings`` unused); without it they are published to ``news.articles.v1``. A
     source that fails is reported and the pass goes on with the others.
     """
     from newswire.ingest.fetch.pool import FetchPool
 
-    settings = settings or IngestSettings()
     run_id = run_id or new_run_id()
     report = IngestReport(run_id=run_id, output=str(output) if output else None)
     prune_runs(settings, keep_run=run_id)

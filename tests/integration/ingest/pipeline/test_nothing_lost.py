@@ -17,6 +17,7 @@ import yaml
 
 import newswire.ingest.normalize as normalize_module
 import newswire.ingest.normalize.batch as normalize_batch
+from newswire.ingest.fetch import FetchPool, FetchSettings
 from newswire.ingest.normalize import NormalizeError
 from newswire.ingest.pipeline import (
     fetch_source,
@@ -47,20 +48,22 @@ class Tail(Protocol):
 class Pass:
     """Runs the task functions of one source, one run id per call, in a private state dir."""
 
-    def __init__(self, tmp_path: Path, source: dict[str, Any]) -> None:
+    def __init__(self, tmp_path: Path, source: dict[str, Any], kafka: KafkaSettings) -> None:
         self.catalogue = tmp_path / "catalogue.yaml"
         source = {**source, "allow_private_network": True, "rate_limit_per_second": 50.0}
         self.catalogue.write_text(yaml.safe_dump({"sources": [source]}), encoding="utf-8")
         self.source_id = str(source["id"])
         self.settings = IngestSettings(state_dir=tmp_path / "state")
+        self.kafka = kafka
         self.runs = 0
 
     def fetch(self) -> tuple[str, str, int]:
         """Fetch with a new run id; returns (run id, fetched file, documents fetched)."""
         self.runs += 1
         run_id = f"run-{self.runs}"
+        pool = FetchPool(FetchSettings())  # one per run, as in a DAG task
         outcome = fetch_source(
-            self.source_id, self.catalogue, run_id=run_id, settings=self.settings
+            self.source_id, self.catalogue, run_id=run_id, settings=self.settings, pool=pool
         )
         return run_id, outcome.path, outcome.documents
 
@@ -69,7 +72,9 @@ class Pass:
 
     def publish(self, run_id: str, accepted: str) -> list[NormalizedArticle]:
         """The DAG's publish task; returns what it handed to event extraction."""
-        published = publish_source(accepted, run_id=run_id, settings=self.settings)
+        published = publish_source(
+            accepted, run_id=run_id, settings=self.settings, kafka_settings=self.kafka
+        )
         return list(read_articles([published]))
 
 
@@ -83,7 +88,7 @@ def one_source(
         source = {"id": f"lost-{kind}-{unique_suffix}", "kind": kind, **options}
         if url is not None:
             source["url"] = url
-        return Pass(tmp_path, source)
+        return Pass(tmp_path, source, kafka_settings)
 
     return make
 
