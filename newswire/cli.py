@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import logging
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING, TypeVar
 
 import typer
 from pydantic import ValidationError
@@ -18,6 +20,11 @@ from newswire.extract.commands import eval_command, extract_command
 from newswire.ingest.commands import ingest_command, normalize_command
 from newswire.transport.dlq_commands import dlq_app
 from newswire.validation import describe_errors
+
+if TYPE_CHECKING:
+    from newswire.stack import StackManager, StackStatus
+
+T = TypeVar("T")
 
 app = typer.Typer(
     name="newswire",
@@ -62,60 +69,55 @@ def main(
     logging.getLogger("httpx").setLevel(logging.WARNING)
 
 
+def _stack(action: Callable[[StackManager], T]) -> T:
+    """Run ``action`` on a stack manager built from the environment; errors exit 1."""
+    from newswire.settings import StackSettings
+    from newswire.stack import StackManager
+
+    try:
+        return action(StackManager(StackSettings()))
+    except (NewswireError, ValidationError) as exc:
+        raise _fail(exc) from exc
+
+
+def _show_status(status: StackStatus, *, json_output: bool, verb: str) -> None:
+    from newswire.stack.manager import status_json
+
+    if json_output:
+        typer.echo(status_json(status))
+    else:
+        _print_status(status, verb=verb)
+
+
 @stack_app.command("up")
 def stack_up(
     json_output: bool = typer.Option(False, "--json", help="Print status as JSON."),
 ) -> None:
     """Start Kafka and Elasticsearch (or reuse them), create topics and index templates."""
-    from newswire.stack import StackManager
-    from newswire.stack.manager import status_json
-
-    try:
-        status = StackManager().up()
-    except (NewswireError, ValidationError) as exc:
-        raise _fail(exc) from exc
-    if json_output:
-        typer.echo(status_json(status))
-    else:
-        _print_status(status, verb="reused" if status.reused else "started")
+    status = _stack(lambda manager: manager.up())
+    _show_status(status, json_output=json_output, verb="reused" if status.reused else "started")
 
 
 @stack_app.command("down")
 def stack_down() -> None:
     """Stop everything `stack up` started."""
-    from newswire.stack import StackManager
-
-    try:
-        stopped = StackManager().down()
-    except (NewswireError, ValidationError) as exc:
-        raise _fail(exc) from exc
+    stopped = _stack(lambda manager: manager.down())
     typer.echo(f"stopped {len(stopped)} process group(s)" if stopped else "nothing was running")
 
 
 @stack_app.command("status")
 def stack_status(json_output: bool = typer.Option(False, "--json", help="Print as JSON.")) -> None:
     """Show where Kafka and Elasticsearch listen and whether they run."""
-    from newswire.stack import StackManager
-    from newswire.stack.manager import status_json
-
-    try:
-        status = StackManager().status()
-    except (NewswireError, ValidationError) as exc:
-        raise _fail(exc) from exc
-    if json_output:
-        typer.echo(status_json(status))
-    else:
-        _print_status(status, verb="running" if status.running else "not running")
+    status = _stack(lambda manager: manager.status())
+    verb = "running" if status.running else "not running"
+    _show_status(status, json_output=json_output, verb=verb)
     if not status.running:
         raise typer.Exit(code=3)
 
 
-def _print_status(status: object, *, verb: str) -> None:
+def _print_status(status: StackStatus, *, verb: str) -> None:
     from rich.table import Table
 
-    from newswire.stack import StackStatus
-
-    assert isinstance(status, StackStatus)
     table = Table(title=f"newswire local stack: {verb}", title_justify="left")
     for column in ("service", "address", "version", "pid", "state", "log"):
         table.add_column(column)

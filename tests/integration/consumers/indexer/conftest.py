@@ -35,7 +35,7 @@ from consumers.indexer import IndexerSettings
 from consumers.indexer.service import IndexerService
 from consumers.runtime import ConsumerRuntime
 from newswire.settings import ElasticsearchSettings, KafkaSettings
-from newswire.transport.kafka import ensure_topics
+from newswire.transport.kafka import RecordPublisher, ensure_topics
 from schemas.articles import NormalizedArticle
 from schemas.base import Contract, stable_id
 from schemas.events import Event
@@ -299,6 +299,22 @@ def make_events(fixture_events: list[Event]) -> Callable[[int, str], list[Event]
         ]
 
     return make
+
+
+@pytest.fixture
+def published_events(
+    indexer_settings: IndexerSettings, make_events: Callable[[int, str], list[Event]]
+) -> Callable[[int], list[Event]]:
+    """``published_events(n)``: n new events, published to the test's events topic and acked."""
+    _, events_topic = indexer_settings.topic_specs()
+
+    def publish(count: int) -> list[Event]:
+        events = make_events(count, indexer_settings.group_id)
+        with RecordPublisher(indexer_settings.kafka) as publisher:
+            publisher.publish(events_topic, events)
+        return events
+
+    return publish
 
 
 def count_documents(es: Elasticsearch, alias: str) -> int:
