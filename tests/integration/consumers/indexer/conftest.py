@@ -26,10 +26,10 @@ from typing import Any
 import httpx
 import pytest
 from elasticsearch import Elasticsearch
-from kafka import KafkaAdminClient, KafkaConsumer
+from kafka import KafkaConsumer
 from kafka.structs import TopicPartition
 from newswire_testing.loopback import LoopbackServer
-from newswire_testing.topics import read_topic
+from newswire_testing.topics import delete_topics, read_topic
 
 from consumers.indexer import IndexerSettings
 from consumers.indexer.service import IndexerService
@@ -258,12 +258,7 @@ def indexer_settings(
     ensure_topics(kafka_settings, list(settings.topic_specs()))
     wait_for_topic_metadata(kafka_settings, settings)
     yield settings
-    admin = KafkaAdminClient(**kafka_settings.client_options())
-    try:
-        names = [name for spec in settings.topic_specs() for name in (spec.name, spec.dlq)]
-        admin.delete_topics(names, timeout_ms=30_000)
-    finally:
-        admin.close()
+    delete_topics(kafka_settings, settings.topic_specs())
     # Deleting by wildcard is forbidden on this node (destructive_requires_name): list first.
     created = es_client.indices.get(index=f"test-{unique_suffix}-news-*", expand_wildcards="all")
     if created:
