@@ -23,6 +23,7 @@ from newswire.validation import describe_errors
 
 if TYPE_CHECKING:
     from newswire.stack import StackManager, StackStatus
+    from newswire.stack.manager import ServerStatus
 
 T = TypeVar("T")
 
@@ -121,24 +122,14 @@ def _print_status(status: StackStatus, *, verb: str) -> None:
     table = Table(title=f"newswire local stack: {verb}", title_justify="left")
     for column in ("service", "address", "version", "pid", "state", "log"):
         table.add_column(column)
-    if status.kafka is not None:
-        table.add_row(
-            "kafka",
-            status.bootstrap_servers or "",
-            status.kafka.version,
-            str(status.kafka.pid or ""),
-            "up" if status.kafka.running else "down",
-            status.kafka.log,
-        )
-    if status.elasticsearch is not None:
-        table.add_row(
-            "elasticsearch",
-            status.elasticsearch_url or "",
-            status.elasticsearch.version,
-            str(status.elasticsearch.pid or ""),
-            status.elasticsearch.health or "down",
-            status.elasticsearch.log,
-        )
+    rows: list[tuple[str, str | None, ServerStatus, str]] = []
+    if (kafka := status.kafka) is not None:
+        rows.append(("kafka", status.bootstrap_servers, kafka, "up" if kafka.running else "down"))
+    if (es := status.elasticsearch) is not None:
+        rows.append(("elasticsearch", status.elasticsearch_url, es, es.health or "down"))
+    for service, address, server, state in rows:
+        pid = str(server.pid or "")
+        table.add_row(service, address or "", server.version, pid, state, server.log)
     Console().print(table)
     Console().print(f"run dir: {status.run_dir}")
 
