@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Protocol
 
 import pytest
 from newswire_testing.documents import write_fetched
+from newswire_testing.newssite import TopicTail
 
 from newswire.ingest.pipeline import (
     extract_and_publish_events,
@@ -20,18 +20,12 @@ from schemas.events import Event
 pytestmark = pytest.mark.integration
 
 
-class Tail(Protocol):
-    def mark(self) -> None: ...
-
-    def appended(self) -> list[tuple[str, Event]]: ...
-
-
 def test_events_of_accepted_articles_are_published_keyed_by_event_id(
     seeds_dir: Path,
     tmp_path: Path,
     kafka_settings: KafkaSettings,
     unique_suffix: str,
-    events_tail: Tail,
+    events_tail: TopicTail[Event],
 ) -> None:
     from newswire.extract.extractor import EventExtractor
 

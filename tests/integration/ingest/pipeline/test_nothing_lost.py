@@ -7,13 +7,13 @@ pages come from the loopback news site, the articles go to the real Kafka broker
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 import pytest
 import yaml
+from newswire_testing.newssite import NewsSite, TopicTail
 
 import newswire.ingest.normalize as normalize_module
 import newswire.ingest.normalize.batch as normalize_batch
@@ -32,17 +32,6 @@ from schemas.articles import NormalizedArticle
 from schemas.base import stable_id
 
 pytestmark = pytest.mark.integration
-
-
-class Site(Protocol):
-    base_url: str
-    full_bodies: Counter[str]
-
-
-class Tail(Protocol):
-    def mark(self) -> None: ...
-
-    def appended(self) -> list[tuple[str, NormalizedArticle]]: ...
 
 
 class Pass:
@@ -113,12 +102,12 @@ def failing_normalize(monkeypatch: pytest.MonkeyPatch) -> Callable[[str, type], 
     return arm
 
 
-def _bodies(site: Site, *paths: str) -> list[int]:
+def _bodies(site: NewsSite, *paths: str) -> list[int]:
     return [site.full_bodies[path] for path in paths]
 
 
 def test_a_normalize_task_that_crashed_leaves_the_feed_and_page_to_be_fetched_again(
-    news_site: Site,
+    news_site: NewsSite,
     one_source: Callable[..., Pass],
     failing_normalize: Callable[[str, type], None],
     monkeypatch: pytest.MonkeyPatch,
@@ -148,7 +137,7 @@ def test_a_normalize_task_that_crashed_leaves_the_feed_and_page_to_be_fetched_ag
 
 
 def test_an_item_that_failed_to_normalize_is_read_again_through_its_listing(
-    news_site: Site,
+    news_site: NewsSite,
     one_source: Callable[..., Pass],
     failing_normalize: Callable[[str, type], None],
     monkeypatch: pytest.MonkeyPatch,
@@ -206,10 +195,10 @@ def test_only_the_dropped_file_that_failed_is_read_again(
 
 
 def test_articles_a_failed_publish_left_behind_go_out_with_the_next_publish(
-    news_site: Site,
+    news_site: NewsSite,
     one_source: Callable[..., Pass],
     kafka_settings: KafkaSettings,
-    articles_tail: Callable[[], Tail],
+    articles_tail: Callable[[], TopicTail[NormalizedArticle]],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     ingest = one_source("atom", f"{news_site.base_url}/feed.atom")
