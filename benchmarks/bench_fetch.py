@@ -158,7 +158,7 @@ def run_mode(
         "rate_limit_per_second": 100.0,
         "max_items": articles,
     }
-    # The fetch task builds its fetcher from the environment, as in production.
+    # poll() builds the fetch settings from the environment, as the DAG task does.
     os.environ["NEWSWIRE_FETCH_CONDITIONAL_GET"] = "true" if conditional else "false"
     with tempfile.TemporaryDirectory(prefix="bench-fetch-") as tmp:
         catalogue = Path(tmp) / "catalogue.yaml"
