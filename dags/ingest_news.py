@@ -145,12 +145,15 @@ def ingest_news() -> None:
         """Extract the events of one source's published articles to news.events.v1."""
         from airflow.exceptions import AirflowSkipException
 
+        from newswire.extract.settings import ExtractSettings
         from newswire.ingest.pipeline import extract_and_publish_events
         from newswire.settings import KafkaSettings
 
         if not (params or {}).get("extract_events", True):
             raise AirflowSkipException("event extraction is off (param extract_events)")
-        return extract_and_publish_events([published_path], kafka_settings=KafkaSettings())
+        return extract_and_publish_events(
+            [published_path], kafka_settings=KafkaSettings(), extract_settings=ExtractSettings()
+        )
 
     sources = list_sources()
     fetched = fetch.expand_kwargs(sources)

@@ -14,6 +14,7 @@ from newswire.ingest.settings import IngestSettings
 from schemas.articles import NormalizedArticle
 
 if TYPE_CHECKING:
+    from newswire.extract.settings import ExtractSettings
     from newswire.ingest.dedup import SeenIndex
     from newswire.settings import KafkaSettings
 
@@ -131,7 +132,10 @@ def write_articles(
 
 
 def extract_and_publish_events(
-    accepted_paths: Sequence[str | Path], *, kafka_settings: KafkaSettings
+    accepted_paths: Sequence[str | Path],
+    *,
+    kafka_settings: KafkaSettings,
+    extract_settings: ExtractSettings,
 ) -> int:
     """Run event extraction over accepted articles and publish the events to ``news.events.v1``.
 
@@ -147,7 +151,7 @@ def extract_and_publish_events(
     from newswire.transport.kafka import RecordPublisher
     from schemas.topics import EVENTS
 
-    extractor = EventExtractor()
+    extractor = EventExtractor(extract_settings)
     articles = list(_unique_latest(read_articles(accepted_paths)))
     events: list[Any] = []
     try:

@@ -24,6 +24,7 @@ from newswire.ingest.pipeline.tasks import (
 from newswire.ingest.settings import IngestSettings
 
 if TYPE_CHECKING:
+    from newswire.extract.settings import ExtractSettings
     from newswire.ingest.fetch.settings import FetchSettings
     from newswire.settings import KafkaSettings
 
@@ -104,7 +105,7 @@ def run_ingest_pass(
     kafka_settings: KafkaSettings,
     output: Path | None = None,
     run_id: str | None = None,
-    extract_events: bool = False,
+    extract_settings: ExtractSettings | None = None,
     progress: ProgressHook | None = None,
 ) -> IngestReport:
     """One pass over the catalogue's enabled sources, the same task functions the DAG runs.
@@ -113,8 +114,10 @@ def run_ingest_pass(
     (``fetch_settings.workers`` requests in flight, per-host lanes, time budgets); then each
     source is normalized in catalogue order, so ids, versions and duplicate verdicts do not
     depend on which fetch finished first. With ``output`` the newly accepted articles are
-    written there (``kafka_settings`` unused); without it they are published to ``news.articles.v1``. A
-    source that fails is reported and the pass goes on with the others.
+    written there (``kafka_settings`` unused); without it they are published to
+    ``news.articles.v1`` and, given ``extract_settings``, their events are extracted and
+    published to ``news.events.v1``. A source that fails is reported and the pass goes on with
+    the others.
     """
     from newswire.ingest.fetch.pool import FetchPool
 
@@ -178,6 +181,8 @@ def run_ingest_pass(
             kafka_settings=kafka_settings,
             published_path=published,
         )
-        if extract_events:
-            report.events = extract_and_publish_events([published], kafka_settings=kafka_settings)
+        if extract_settings is not None:
+            report.events = extract_and_publish_events(
+                [published], kafka_settings=kafka_settings, extract_settings=extract_settings
+            )
     return report

@@ -28,6 +28,7 @@ def test_events_of_accepted_articles_are_published_keyed_by_event_id(
     events_tail: TopicTail[Event],
 ) -> None:
     from newswire.extract.extractor import EventExtractor
+    from newswire.extract.settings import ExtractSettings
 
     settings = IngestSettings(state_dir=tmp_path / "state")
     source_id = f"seam-{unique_suffix}"
@@ -39,7 +40,9 @@ def test_events_of_accepted_articles_are_published_keyed_by_event_id(
     expected = {event.event_id for a in articles for event in extractor.extract(a)}
     assert expected, "the seeds are about leaders' contacts: the extractor should find events"
 
-    sent = extract_and_publish_events([accepted], kafka_settings=kafka_settings)
+    sent = extract_and_publish_events(
+        [accepted], kafka_settings=kafka_settings, extract_settings=ExtractSettings()
+    )
 
     ours = {a.id for a in articles}
     published = [(key, e) for key, e in events_tail.appended() if e.article_id in ours]
