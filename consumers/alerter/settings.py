@@ -48,10 +48,8 @@ class AlerterSettings(ConsumerSettings):
     webhook_secret: SecretStr | None = Field(
         default=None, description="Signs webhooks whose channel names no secret_env."
     )
-    es: ElasticsearchSettings = Field(
-        default_factory=ElasticsearchSettings,
-        description="Where developments and the outbox live (``NEWSWIRE_ES_*``).",
-    )
+    # Where developments and the outbox live (NEWSWIRE_ES_*), as for the indexer.
+    es: ElasticsearchSettings = Field(default_factory=ElasticsearchSettings)
 
 
 @lru_cache(maxsize=256)
