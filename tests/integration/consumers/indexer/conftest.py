@@ -28,6 +28,8 @@ import pytest
 from elasticsearch import Elasticsearch
 from kafka import KafkaConsumer
 from kafka.structs import TopicPartition
+from newswire_testing.fixtures import FIXTURES_DIR
+from newswire_testing.fixtures import fixture_events as load_fixture_events
 from newswire_testing.loopback import LoopbackServer
 from newswire_testing.topics import delete_topics, read_topic
 
@@ -41,7 +43,7 @@ from schemas.base import Contract, stable_id
 from schemas.events import Event
 
 REPO = Path(__file__).resolve().parents[4]
-FIXTURES = REPO / "tests" / "fixtures" / "events"
+FIXTURES = FIXTURES_DIR / "events"
 
 _HOP_BY_HOP = {
     "connection",
@@ -270,8 +272,7 @@ def indexer_settings(
 @pytest.fixture(scope="session")
 def fixture_events() -> list[Event]:
     """The hand-written fixture events."""
-    lines = (FIXTURES / "events.jsonl").read_text().splitlines()
-    return [Event.model_validate_json(line) for line in lines if line]
+    return load_fixture_events()
 
 
 @pytest.fixture(scope="session")
