@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
@@ -58,25 +57,32 @@ def _fail(exc: Exception) -> typer.Exit:
 def main(
     verbose: bool = typer.Option(False, "--verbose", "-v", help="Log at debug level."),
 ) -> None:
-    """Configure logging for every subcommand."""
-    logging.basicConfig(
-        level=logging.DEBUG if verbose else logging.INFO,
-        stream=sys.stderr,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    """Configure logging for every subcommand (``NEWSWIRE_LOG_FORMAT=json|console``)."""
+    from newswire.logs import LogSettings, configure_logging
+
+    try:
+        settings = LogSettings()
+    except ValidationError as exc:
+        raise _fail(exc) from exc
+    # A host that configured logging already (pytest, Airflow) keeps its handlers.
+    configure_logging(
+        settings,
+        default="console",
+        level=logging.DEBUG if verbose else None,
+        respect_existing=True,
     )
-    # kafka-python is chatty at INFO about every connection.
-    logging.getLogger("kafka").setLevel(logging.WARNING)
-    logging.getLogger("elastic_transport").setLevel(logging.WARNING)
-    logging.getLogger("httpx").setLevel(logging.WARNING)
 
 
-def _stack(action: Callable[[StackManager], T]) -> T:
-    """Run ``action`` on a stack manager built from the environment; errors exit 1."""
+def _stack(action: Callable[[StackManager], T], *, secure: bool = False) -> T:
+    """Run ``action`` on a stack manager built from the environment; errors exit 1.
+
+    ``secure`` turns security on whatever the environment says (``stack up --secure``).
+    """
     from newswire.settings import StackSettings
     from newswire.stack import StackManager
 
     try:
-        return action(StackManager(StackSettings()))
+        return action(StackManager(StackSettings(security=True) if secure else StackSettings()))
     except (NewswireError, ValidationError) as exc:
         raise _fail(exc) from exc
 
@@ -93,9 +99,15 @@ def _show_status(status: StackStatus, *, json_output: bool, verb: str) -> None:
 @stack_app.command("up")
 def stack_up(
     json_output: bool = typer.Option(False, "--json", help="Print status as JSON."),
+    secure: bool = typer.Option(
+        False,
+        "--secure",
+        help="Security on (as NEWSWIRE_STACK_SECURITY=on): Elasticsearch over TLS with a user, "
+        "Kafka over SASL_SSL/SCRAM-SHA-512. Chosen when the stack is created.",
+    ),
 ) -> None:
     """Start Kafka and Elasticsearch (or reuse them), create topics and index templates."""
-    status = _stack(lambda manager: manager.up())
+    status = _stack(lambda manager: manager.up(), secure=secure)
     _show_status(status, json_output=json_output, verb="reused" if status.reused else "started")
 
 
@@ -132,6 +144,11 @@ def _print_status(status: StackStatus, *, verb: str) -> None:
         table.add_row(service, address or "", server.version, pid, state, server.log)
     Console().print(table)
     Console().print(f"run dir: {status.run_dir}")
+    if status.security:
+        Console().print(
+            "security on: Kafka SASL_SSL/SCRAM-SHA-512, Elasticsearch TLS + user; the CA, "
+            f"users and passwords are in {status.run_dir}/stack.env (and `stack status --json`)"
+        )
 
 
 @app.command("bootstrap")
@@ -211,7 +228,11 @@ def consume_indexer(
     """Index news.articles.v1 and news.events.v1 into Elasticsearch."""
     from consumers.indexer.service import main as run
 
-    raise typer.Exit(run(until_idle))
+    try:
+        code = run(until_idle)
+    except ValidationError as exc:  # settings from the environment, before anything connects
+        raise _fail(exc) from exc
+    raise typer.Exit(code)
 
 
 @consume_app.command("alerter")
@@ -229,7 +250,11 @@ def consume_alerter(
     """Notify subscribers once per new development."""
     from consumers.alerter.service import main as run
 
-    raise typer.Exit(run(subscriptions, until_idle, feed_dir))
+    try:
+        code = run(subscriptions, until_idle, feed_dir)
+    except ValidationError as exc:  # settings from the environment, before anything connects
+        raise _fail(exc) from exc
+    raise typer.Exit(code)
 
 
 @app.command("status")

@@ -8,11 +8,12 @@ in newswire reads environment variables.
 from __future__ import annotations
 
 import os
+import ssl
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, ClassVar
 
-from pydantic import Field, SecretStr
+from pydantic import Field, FilePath, SecretStr, field_validator, model_validator
 from pydantic.fields import FieldInfo
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
@@ -110,8 +111,18 @@ class _ReadsStackEnv(RenamedSettings):
         super().__init__(**values)
 
 
+KAFKA_SECURITY_PROTOCOLS = ("PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL")
+KAFKA_SASL_MECHANISMS = ("PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512")
+
+
 class KafkaSettings(_ReadsStackEnv):
-    """How to reach Kafka (env prefix ``NEWSWIRE_KAFKA_``)."""
+    """How to reach Kafka (env prefix ``NEWSWIRE_KAFKA_``).
+
+    A secured cluster takes ``security_protocol`` (``SASL_SSL``, ``SASL_PLAINTEXT``, ``SSL``),
+    ``sasl_mechanism`` (``PLAIN``, ``SCRAM-SHA-256``, ``SCRAM-SHA-512``) with
+    ``sasl_username``/``sasl_password``, and ``ssl_cafile`` (the CA that signed the brokers'
+    certificates; the system's trust store when unset).
+    """
 
     model_config = SettingsConfigDict(env_prefix="NEWSWIRE_KAFKA_", extra="ignore", frozen=True)
 
@@ -121,7 +132,53 @@ class KafkaSettings(_ReadsStackEnv):
     sasl_mechanism: str | None = None
     sasl_username: str | None = None
     sasl_password: SecretStr | None = None
+    ssl_cafile: FilePath | None = None
     request_timeout_ms: int = Field(default=30_000, gt=0)
+
+    @field_validator("security_protocol", "sasl_mechanism", mode="before")
+    @classmethod
+    def _upper(cls, value: object) -> object:
+        if isinstance(value, str):
+            return value.strip().upper() or None
+        return value
+
+    @model_validator(mode="after")
+    def _check_security(self) -> KafkaSettings:
+        if self.security_protocol not in KAFKA_SECURITY_PROTOCOLS:
+            raise ValueError(
+                f"NEWSWIRE_KAFKA_SECURITY_PROTOCOL must be one of {', '.join(KAFKA_SECURITY_PROTOCOLS)}, "
+                f"not {self.security_protocol!r}"
+            )
+        if self.security_protocol.startswith("SASL_"):
+            if self.sasl_mechanism not in KAFKA_SASL_MECHANISMS:
+                raise ValueError(
+                    f"{self.security_protocol} needs NEWSWIRE_KAFKA_SASL_MECHANISM, one of "
+                    f"{', '.join(KAFKA_SASL_MECHANISMS)} (got {self.sasl_mechanism!r})"
+                )
+            if not self.sasl_username or self.sasl_password is None:
+                raise ValueError(
+                    f"{self.security_protocol} needs NEWSWIRE_KAFKA_SASL_USERNAME and "
+                    "NEWSWIRE_KAFKA_SASL_PASSWORD"
+                )
+        elif self.sasl_mechanism is not None:
+            raise ValueError(
+                f"NEWSWIRE_KAFKA_SASL_MECHANISM is set but the security protocol is "
+                f"{self.security_protocol}; use SASL_SSL or SASL_PLAINTEXT"
+            )
+        return self
+
+    def address(self) -> str:
+        """The bootstrap servers, and how we log in, for error messages (never the password).
+
+        kafka-python reports a refused SASL login as a lost connection, so the message says
+        which login was tried.
+        """
+        if not self.security_protocol.startswith("SASL_"):
+            return f"{self.bootstrap_servers} ({self.security_protocol})"
+        return (
+            f"{self.bootstrap_servers} ({self.security_protocol}, {self.sasl_mechanism} as "
+            f"{self.sasl_username!r}; a refused login also shows as a lost connection)"
+        )
 
     def client_options(self) -> dict[str, object]:
         """Keyword arguments shared by kafka-python producers, consumers and admin clients."""
@@ -136,11 +193,19 @@ class KafkaSettings(_ReadsStackEnv):
             options["sasl_plain_username"] = self.sasl_username
             if self.sasl_password is not None:
                 options["sasl_plain_password"] = self.sasl_password.get_secret_value()
+        if self.ssl_cafile is not None:
+            options["ssl_cafile"] = str(self.ssl_cafile)
         return options
 
 
 class ElasticsearchSettings(_ReadsStackEnv):
-    """How to reach Elasticsearch (env prefix ``NEWSWIRE_ES_``)."""
+    """How to reach Elasticsearch (env prefix ``NEWSWIRE_ES_``).
+
+    A secured cluster takes ``username``/``password`` (basic authentication) or ``api_key``
+    (the ``encoded`` value Elasticsearch returns when it creates a key; it wins over a
+    password), and ``ca_certs``, the CA that signed the node's HTTP certificate (the system's
+    trust store when unset). Certificates are always verified.
+    """
 
     model_config = SettingsConfigDict(env_prefix="NEWSWIRE_ES_", extra="ignore", frozen=True)
 
@@ -148,10 +213,22 @@ class ElasticsearchSettings(_ReadsStackEnv):
     username: str | None = None
     password: SecretStr | None = None
     api_key: SecretStr | None = None
-    ca_certs: Path | None = None
+    ca_certs: FilePath | None = None
     RENAMED: ClassVar[Mapping[str, str]] = {"request_timeout_seconds": "request_timeout"}
 
     request_timeout_seconds: float = Field(default=30.0, gt=0)
+
+    @model_validator(mode="after")
+    def _check_credentials(self) -> ElasticsearchSettings:
+        if self.api_key is None and (self.username is None) != (self.password is None):
+            raise ValueError(
+                "NEWSWIRE_ES_USERNAME and NEWSWIRE_ES_PASSWORD go together: set both or neither"
+            )
+        if not self.url.startswith(("http://", "https://")):
+            raise ValueError(
+                f"NEWSWIRE_ES_URL must start with http:// or https://, not {self.url!r}"
+            )
+        return self
 
     def client_options(self) -> dict[str, object]:
         """Keyword arguments for ``elasticsearch.Elasticsearch``."""
@@ -167,11 +244,29 @@ class ElasticsearchSettings(_ReadsStackEnv):
             options["ca_certs"] = str(self.ca_certs)
         return options
 
+    def http_options(self) -> dict[str, Any]:
+        """Keyword arguments for an ``httpx`` request to the same node, with the same credentials.
+
+        For the few plain HTTP probes (the local stack's health checks) that do not go through
+        the Elasticsearch client.
+        """
+        options: dict[str, Any] = {}
+        if self.api_key is not None:
+            options["headers"] = {"Authorization": f"ApiKey {self.api_key.get_secret_value()}"}
+        elif self.username and self.password is not None:
+            options["auth"] = (self.username, self.password.get_secret_value())
+        if self.ca_certs is not None:
+            options["verify"] = ssl.create_default_context(cafile=str(self.ca_certs))
+        return options
+
 
 class StackSettings(BaseSettings):
     """The local Kafka + Elasticsearch stack (env prefix ``NEWSWIRE_STACK_``).
 
-    A port of 0 means "pick a free one on first start, then keep it".
+    A port of 0 means "pick a free one on first start, then keep it". ``security`` (``on`` /
+    ``off``, or ``stack up --secure``) starts the stack secured: Elasticsearch with TLS on HTTP
+    and a user, Kafka with SASL_SSL and SCRAM-SHA-512. It is chosen when the stack is created
+    (off when unset); later starts keep it, and asking for the other one is an error.
     """
 
     model_config = SettingsConfigDict(
@@ -190,6 +285,13 @@ class StackSettings(BaseSettings):
     kafka_heap_mb: int = Field(default=512, ge=128, le=4096)
     elasticsearch_user: str = "newswire-es"
     start_timeout_seconds: float = Field(default=180.0, gt=0)
+    security: bool | None = None
+
+    @field_validator("security", mode="before")
+    @classmethod
+    def _blank_is_unset(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
+
     offline: bool = False
     maven_command: str = "mvn"
     jvm_search_dirs: tuple[Path, ...] = (Path("/usr/lib/jvm"), Path("/usr/java"), Path("/opt/java"))

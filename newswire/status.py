@@ -85,7 +85,7 @@ def _kafka_part(status: PipelineStatus, settings: KafkaSettings, groups: Sequenc
     try:
         consumer = KafkaConsumer(**settings.client_options(), enable_auto_commit=False)
     except (KafkaError, OSError) as exc:
-        status.problems.append(f"Kafka unreachable at {settings.bootstrap_servers}: {exc}")
+        status.problems.append(f"Kafka unreachable at {settings.address()}: {exc}")
         return
     try:
         status.kafka["reachable"] = True
@@ -134,7 +134,7 @@ def _kafka_part(status: PipelineStatus, settings: KafkaSettings, groups: Sequenc
         finally:
             admin.close()
     except KafkaError as exc:
-        status.problems.append(f"Kafka did not answer at {settings.bootstrap_servers}: {exc}")
+        status.problems.append(f"Kafka did not answer at {settings.address()}: {exc}")
         status.kafka["reachable"] = False
     finally:
         consumer.close()

@@ -27,6 +27,7 @@ from consumers.alerter.metrics import AlerterMetrics
 from consumers.alerter.render import DigestMessage, Message
 from consumers.alerter.settings import AlerterSettings
 from consumers.alerter.store import Outbox, OutboxEntry
+from newswire.logs import bound
 from newswire.retry import backoff_ceiling
 from schemas.notifications import DeliveryStatus
 from schemas.subscriptions import DigestMode
@@ -34,6 +35,16 @@ from schemas.subscriptions import DigestMode
 log = logging.getLogger(__name__)
 
 Clock = Callable[[], datetime]
+
+
+def message_ids(message: Message) -> dict[str, str]:
+    """The ids a delivery's log lines carry (comma-separated for a digest)."""
+    notes = message.notifications if isinstance(message, DigestMessage) else (message,)
+    return {
+        "development_id": ",".join(n.development_id for n in notes),
+        "event_id": ",".join(n.event.event_id for n in notes),
+        "article_id": ",".join(n.event.article_id for n in notes),
+    }
 
 
 def utc_now() -> datetime:
@@ -59,6 +70,14 @@ class DeliveryJob:
     notifier: Notifier[Any]
     attempts: int = 0
     first_attempt_at: datetime | None = None
+    #: The outbox entries as created, when known: a sent mark can then rewrite them whole.
+    entries: tuple[OutboxEntry, ...] = ()
+
+    @property
+    def order_key(self) -> str | None:
+        """Messages with the same key are never in flight together (a development's alerts)."""
+        message = self.message
+        return None if isinstance(message, DigestMessage) else message.development_id
 
 
 @dataclass(order=True, slots=True)
@@ -68,8 +87,17 @@ class _Scheduled:
     job: DeliveryJob = field(compare=False)
 
 
+# Sent marks are written in bulk once this many piled up, or when nothing is due.
+SENT_MARKS_PER_BULK = 500
+
+
 class DestinationWorker:
-    """Sends the jobs of one destination in due order, at most ``max_per_second``."""
+    """Sends the jobs of one destination in due order, at most ``max_per_second``.
+
+    Up to ``max_in_flight`` sender threads share the destination's queue: send starts are
+    spaced by the rate limit whatever their number, and two messages about one development are
+    never in flight together (they arrive in the order they were queued, retries aside).
+    """
 
     def __init__(
         self,
@@ -79,7 +107,11 @@ class DestinationWorker:
         settings: AlerterSettings,
         clock: Clock,
         on_settled: Callable[[DeliveryJob, DeliveryStatus], None],
+        *,
+        max_in_flight: int = 1,
     ) -> None:
+        if max_in_flight < 1:
+            raise ValueError("max_in_flight must be at least 1")
         self.destination = destination
         self._interval = 1.0 / max_per_second
         self._outbox = outbox
@@ -90,20 +122,26 @@ class DestinationWorker:
         self._seq = itertools.count()
         self._cond = threading.Condition()
         self._stopping = False
-        self._busy = False
+        self._busy = 0
+        self._in_flight_keys: set[str] = set()
         self._unrecorded: list[tuple[DeliveryJob, datetime]] = []
         self._recording = 0
         # Sent marks are written by a thread of their own: a bulk request to the outbox never
         # holds up the next send (their order among themselves is kept: one thread).
         self._recorder = ThreadPoolExecutor(max_workers=1, thread_name_prefix="record sent")
-        self._last_send = 0.0
-        self._thread = threading.Thread(
-            target=self._run, name=f"deliver {destination[:40]}", daemon=True
-        )
+        self._next_slot = 0.0
+        self._running = max_in_flight
+        self._threads = [
+            threading.Thread(
+                target=self._run, name=f"deliver {destination[:40]} #{number}", daemon=True
+            )
+            for number in range(max_in_flight)
+        ]
 
     def start(self) -> None:
-        """Start the worker thread."""
-        self._thread.start()
+        """Start the sender threads."""
+        for thread in self._threads:
+            thread.start()
 
     def submit(self, job: DeliveryJob, delay: float = 0.0) -> None:
         """Queue a job, due after ``delay`` seconds."""
@@ -111,51 +149,90 @@ class DestinationWorker:
             heapq.heappush(self._heap, _Scheduled(time.monotonic() + delay, next(self._seq), job))
             self._cond.notify()
 
+    def submit_many(self, jobs: Sequence[DeliveryJob]) -> None:
+        """Queue jobs due now, in this order."""
+        if not jobs:
+            return
+        with self._cond:
+            now = time.monotonic()
+            for job in jobs:
+                heapq.heappush(self._heap, _Scheduled(now, next(self._seq), job))
+            self._cond.notify(len(jobs))
+
     def pending(self) -> int:
         """Jobs queued, being sent, or sent but not yet recorded."""
         with self._cond:
-            return (
-                len(self._heap) + (1 if self._busy else 0) + len(self._unrecorded) + self._recording
-            )
-
-    def _due_now(self) -> bool:
-        with self._cond:
-            return bool(self._heap) and self._heap[0].due <= time.monotonic()
+            return len(self._heap) + self._busy + len(self._unrecorded) + self._recording
 
     def stop(self, timeout: float) -> None:
-        """Stop after the current attempt (queued jobs stay pending in the outbox)."""
+        """Stop after the current attempts (queued jobs stay pending in the outbox)."""
         with self._cond:
             self._stopping = True
-            self._cond.notify()
-        self._thread.join(timeout)
+            self._cond.notify_all()
+        deadline = time.monotonic() + timeout
+        for thread in self._threads:
+            thread.join(max(0.0, deadline - time.monotonic()))
 
-    def _next_job(self) -> DeliveryJob | None:
+    def _take(self, now: float) -> DeliveryJob | None:
+        """The first due job whose development has nothing in flight (lock held)."""
+        skipped: list[_Scheduled] = []
+        taken: DeliveryJob | None = None
+        while self._heap and self._heap[0].due <= now:
+            scheduled = heapq.heappop(self._heap)
+            key = scheduled.job.order_key
+            if key is not None and key in self._in_flight_keys:
+                skipped.append(scheduled)
+                continue
+            taken = scheduled.job
+            if key is not None:
+                self._in_flight_keys.add(key)
+            break
+        for scheduled in skipped:
+            heapq.heappush(self._heap, scheduled)
+        return taken
+
+    def _next_job(self) -> tuple[DeliveryJob, float] | None:
+        """The next job and when it may start (the rate limit's slot), or None when stopping."""
         with self._cond:
             while not self._stopping:
-                if self._heap:
-                    wait = self._heap[0].due - time.monotonic()
-                    if wait <= 0:
-                        self._busy = True
-                        return heapq.heappop(self._heap).job
-                    self._cond.wait(wait)
+                now = time.monotonic()
+                job = self._take(now) if self._heap else None
+                if job is not None:
+                    self._busy += 1
+                    slot = max(now, self._next_slot)
+                    self._next_slot = slot + self._interval
+                    return job, slot
+                # Nothing due, or every due job waits for one about its development in flight
+                # (whose end notifies): sleep until the next job not yet due, if any.
+                later = [s.due for s in self._heap if s.due > now] if self._heap else []
+                if later:
+                    self._cond.wait(min(later) - now)
                 else:
                     self._cond.wait()
             return None
 
+    def _flush_due(self) -> bool:
+        with self._cond:
+            if not self._unrecorded:
+                return False
+            if len(self._unrecorded) >= SENT_MARKS_PER_BULK:
+                return True
+            return not (self._heap and self._heap[0].due <= time.monotonic())
+
     def _run(self) -> None:
         while True:
-            # Sent marks are written in bulk when the queue has nothing due (or 200 piled
+            # Sent marks are written in bulk when the queue has nothing due (or many piled
             # up): a crash before that repeats those messages once, with the same keys.
-            if self._unrecorded and (len(self._unrecorded) >= 200 or not self._due_now()):
+            if self._flush_due():
                 self._flush_sent()
-            job = self._next_job()
-            if job is None:
+            taken = self._next_job()
+            if taken is None:
                 break
+            job, slot = taken
             try:
-                wait = self._last_send + self._interval - time.monotonic()
+                wait = slot - time.monotonic()
                 if wait > 0:
                     time.sleep(wait)
-                self._last_send = time.monotonic()
                 self._attempt(job)
             except Exception:
                 # A bug or the outbox unreachable: the entry stays pending in the outbox and is
@@ -163,11 +240,23 @@ class DestinationWorker:
                 log.exception("delivery worker %s failed on %s", self.destination, job.entry_ids)
             finally:
                 with self._cond:
-                    self._busy = False
-        self._flush_sent()
-        self._recorder.shutdown(wait=True)
+                    self._busy -= 1
+                    key = job.order_key
+                    if key is not None:
+                        self._in_flight_keys.discard(key)
+                        self._cond.notify()
+        with self._cond:
+            self._running -= 1
+            last = self._running == 0
+        if last:
+            self._flush_sent()
+            self._recorder.shutdown(wait=True)
 
     def _attempt(self, job: DeliveryJob) -> None:
+        with bound(**message_ids(job.message)):
+            self._attempt_bound(job)
+
+    def _attempt_bound(self, job: DeliveryJob) -> None:
         now = self._clock()
         job.attempts += 1
         if job.first_attempt_at is None:
@@ -207,6 +296,11 @@ class DestinationWorker:
             except StoreError:
                 log.exception("cannot record the failed attempt on %s", job.entry_ids)
             return
+        log.info(
+            "notification sent to %s",
+            self.destination,
+            extra={"event": "delivered", "attempts": job.attempts},
+        )
         self._record_sent(job, now)
 
     def _record_sent(self, job: DeliveryJob, now: datetime) -> None:
@@ -245,9 +339,10 @@ class DestinationWorker:
             )
             for job, now in batch
         ]
+        known = {entry.entry_id: entry for job, _ in batch for entry in job.entries}
         for attempt in range(3):
             try:
-                self._outbox.update_many(changes)
+                self._outbox.settle_many(changes, known)
                 break
             except StoreError:
                 if attempt == 2:
@@ -319,6 +414,7 @@ class Dispatcher:
                     self._settings,
                     self._clock,
                     self._settled,
+                    max_in_flight=notifier.max_in_flight,
                 )
                 self._workers[notifier.destination] = worker
                 worker.start()
@@ -340,6 +436,7 @@ class Dispatcher:
 
     def submit(self, entries: Sequence[OutboxEntry]) -> None:
         """Send instant entries now; hold digest entries until the end of their period."""
+        queued: dict[str, tuple[DestinationWorker, list[DeliveryJob]]] = {}
         for entry in entries:
             with self._lock:
                 if entry.entry_id in self._known:
@@ -364,13 +461,19 @@ class Dispatcher:
                     notifier,
                     attempts=record.attempts,
                     first_attempt_at=record.first_attempt_at,
+                    entries=(entry,),
                 )
-                self._worker(notifier).submit(job)
+                if notifier.destination not in queued:
+                    queued[notifier.destination] = (self._worker(notifier), [])
+                queued[notifier.destination][1].append(job)
             else:
                 with self._lock:
                     key = DigestKey(record.subscription_id, record.channel, entry.due_at)
                     self._digests.add(key, entry.entry_id)
                     self._digest_entries[entry.entry_id] = entry
+        # One lock round per destination and batch, not per entry.
+        for worker, jobs in queued.values():
+            worker.submit_many(jobs)
 
     def flush_digests(self, now: datetime | None = None) -> int:
         """Send every digest whose period has ended; returns how many digests were queued."""
@@ -398,6 +501,7 @@ class Dispatcher:
                 message.idempotency_key,
                 notifier,
                 attempts=max(entry.record.attempts for entry in entries),
+                entries=tuple(entries),
             )
             self._worker(notifier).submit(job)
         return len(groups)

@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import typer
+from pydantic import ValidationError
 from rich.console import Console
 
 from newswire.errors import NewswireError
@@ -19,6 +20,7 @@ from newswire.search.query import (
 )
 from newswire.search.render import print_table, result_json
 from newswire.search.settings import SearchSettings
+from newswire.validation import describe_errors
 
 
 def search_command(
@@ -51,6 +53,12 @@ def search_command(
     except NewswireError as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(code=1) from exc
+    except ValidationError as exc:
+        # Settings from the environment (a CA file that is missing, a password without a user).
+        typer.echo(
+            f"error: invalid {exc.title} settings: {describe_errors(exc, root='')}", err=True
+        )
+        raise typer.Exit(code=2) from exc
     if json_output:
         typer.echo(result_json(result))
     else:

@@ -14,8 +14,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from kafka import KafkaAdminClient
-from kafka.errors import KafkaError, RetriableError
+from kafka.errors import KafkaError
 
+from newswire.settings import KafkaSettings
 from newswire.stack.artifacts import ResolvedArtifact
 from newswire.stack.errors import ServerExitedError, StackError, StartupTimeoutError
 from newswire.stack.jdk import JavaHome
@@ -40,16 +41,70 @@ class KafkaLayout(ServerLayout):
         return self.root / "server.properties"
 
 
-def server_properties(layout: KafkaLayout, *, broker_port: int, controller_port: int) -> str:
+@dataclass(frozen=True, slots=True)
+class BrokerSecurity:
+    """SASL_SSL with SCRAM on the client listener: the broker's PEM files and its own login.
+
+    ``keystore`` holds the server's private key (PKCS#8, unencrypted) followed by its
+    certificate; ``truststore`` the CA (the broker connects to itself as inter-broker client).
+    """
+
+    keystore: Path
+    truststore: Path
+    mechanism: str
+    admin_username: str
+    admin_password: str
+    scram_arguments: tuple[str, ...]
+
+
+def _listener_settings(
+    *, broker_port: int, controller_port: int, security: BrokerSecurity | None
+) -> dict[str, str]:
+    protocol = "PLAINTEXT" if security is None else "SASL_SSL"
+    settings = {
+        "listeners": f"{protocol}://127.0.0.1:{broker_port},CONTROLLER://127.0.0.1:{controller_port}",
+        "advertised.listeners": f"{protocol}://127.0.0.1:{broker_port}",
+        "controller.listener.names": "CONTROLLER",
+        "inter.broker.listener.name": protocol,
+        # The controller listener stays plaintext: only this process talks to it, on loopback.
+        "listener.security.protocol.map": f"{protocol}:{protocol},CONTROLLER:PLAINTEXT",
+    }
+    if security is None:
+        return settings
+    mechanism = security.mechanism
+    module = "org.apache.kafka.common.security.scram.ScramLoginModule"
+    settings.update(
+        {
+            "sasl.enabled.mechanisms": mechanism,
+            "sasl.mechanism.inter.broker.protocol": mechanism,
+            f"listener.name.sasl_ssl.{mechanism.lower()}.sasl.jaas.config": (
+                f'{module} required username="{security.admin_username}" '
+                f'password="{security.admin_password}";'
+            ),
+            "ssl.keystore.type": "PEM",
+            "ssl.keystore.location": str(security.keystore),
+            "ssl.truststore.type": "PEM",
+            "ssl.truststore.location": str(security.truststore),
+            "ssl.client.auth": "none",
+        }
+    )
+    return settings
+
+
+def server_properties(
+    layout: KafkaLayout,
+    *,
+    broker_port: int,
+    controller_port: int,
+    security: BrokerSecurity | None = None,
+) -> str:
     """The broker configuration for a single combined-mode node on 127.0.0.1."""
     lines = {
         "process.roles": "broker,controller",
         "node.id": "1",
-        "listeners": f"PLAINTEXT://127.0.0.1:{broker_port},CONTROLLER://127.0.0.1:{controller_port}",
-        "advertised.listeners": f"PLAINTEXT://127.0.0.1:{broker_port}",
-        "controller.listener.names": "CONTROLLER",
-        "inter.broker.listener.name": "PLAINTEXT",
-        "listener.security.protocol.map": "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT",
+        **_listener_settings(
+            broker_port=broker_port, controller_port=controller_port, security=security
+        ),
         "controller.quorum.bootstrap.servers": f"127.0.0.1:{controller_port}",
         "log.dirs": str(layout.data),
         "num.partitions": "3",
@@ -81,12 +136,14 @@ class KafkaServer:
         log4j_config: Path,
         *,
         heap_mb: int,
+        security: BrokerSecurity | None = None,
     ) -> None:
         self.layout = layout
         self.artifact = artifact
         self.java = java
         self.log4j_config = log4j_config
         self.heap_mb = heap_mb
+        self.security = security
 
     def _jvm_args(self) -> list[str]:
         return [
@@ -106,8 +163,16 @@ class KafkaServer:
         """Write ``server.properties`` for these ports."""
         self.layout.root.mkdir(parents=True, exist_ok=True)
         self.layout.logs.mkdir(parents=True, exist_ok=True)
+        # It holds the broker's own SASL password when secured.
+        self.layout.config.touch(mode=0o600, exist_ok=True)
+        self.layout.config.chmod(0o600)
         self.layout.config.write_text(
-            server_properties(self.layout, broker_port=broker_port, controller_port=controller_port)
+            server_properties(
+                self.layout,
+                broker_port=broker_port,
+                controller_port=controller_port,
+                security=self.security,
+            )
         )
 
     def format_storage(self, cluster_id: str) -> bool:
@@ -124,6 +189,8 @@ class KafkaServer:
             cluster_id,
             "--config",
             str(self.layout.config),
+            # SCRAM users live in the cluster metadata: created with it, before the first start.
+            *(self.security.scram_arguments if self.security is not None else ()),
         ]
         with log_path.open("w") as out:
             try:
@@ -163,27 +230,28 @@ def _quiet_kafka_client() -> Iterator[None]:
         logger.setLevel(previous)
 
 
-def broker_ready(bootstrap: str, *, timeout_ms: int = 3000) -> bool:
-    """Whether the broker answers metadata requests."""
+def broker_ready(settings: KafkaSettings, *, timeout_ms: int = 3000) -> bool:
+    """Whether the broker answers metadata requests with these client settings."""
     with _quiet_kafka_client():
-        return _broker_answers(bootstrap, timeout_ms)
+        return _broker_answers(settings, timeout_ms)
 
 
-def _broker_answers(bootstrap: str, timeout_ms: int) -> bool:
-    host, _, port = bootstrap.rpartition(":")
+def _broker_answers(settings: KafkaSettings, timeout_ms: int) -> bool:
+    first = settings.bootstrap_servers.split(",")[0]
+    host, _, port = first.rpartition(":")
     try:
         # A refused TCP connection answers at once; the client would retry until its timeout.
         socket.create_connection((host, int(port)), timeout=timeout_ms / 1000).close()
     except OSError:
         return False
+    options = {
+        **settings.client_options(),
+        "request_timeout_ms": timeout_ms,
+        "client_id": "newswire-stack-probe",
+    }
     try:
-        admin = KafkaAdminClient(
-            bootstrap_servers=[bootstrap],
-            request_timeout_ms=timeout_ms,
-            bootstrap_timeout_ms=timeout_ms,
-            client_id="newswire-stack-probe",
-        )
-    except (RetriableError, OSError):
+        admin = KafkaAdminClient(**options, bootstrap_timeout_ms=timeout_ms)
+    except (KafkaError, OSError):
         return False
     try:
         admin.list_topics()
@@ -195,7 +263,12 @@ def _broker_answers(bootstrap: str, timeout_ms: int) -> bool:
 
 
 def wait_for_broker(
-    bootstrap: str, pid: int, *, timeout_s: float, log_path: Path, console_log: Path
+    settings: KafkaSettings,
+    pid: int,
+    *,
+    timeout_s: float,
+    log_path: Path,
+    console_log: Path,
 ) -> float:
     """Block until the broker answers; returns the seconds waited."""
     start = time.monotonic()
@@ -207,10 +280,11 @@ def wait_for_broker(
                 f" (console: {console_log})",
                 log_path=log_path,
             )
-        if broker_ready(bootstrap):
+        if broker_ready(settings):
             return time.monotonic() - start
         if time.monotonic() - start > timeout_s:
             raise StartupTimeoutError(
-                f"Kafka at {bootstrap} was not up within {timeout_s:.0f}s", log_path=log_path
+                f"Kafka at {settings.bootstrap_servers} was not up within {timeout_s:.0f}s",
+                log_path=log_path,
             )
         time.sleep(0.5)

@@ -221,7 +221,7 @@ def _consumer(settings: KafkaSettings, group_id: str | None) -> KafkaConsumer:
             consumer_timeout_ms=_POLL_MS,
         )
     except KafkaError as exc:
-        raise DeadLetterError(f"cannot reach Kafka at {settings.bootstrap_servers}: {exc}") from exc
+        raise DeadLetterError(f"cannot reach Kafka at {settings.address()}: {exc}") from exc
 
 
 def _partitions(consumer: KafkaConsumer, dlq: str) -> list[TopicPartition]:

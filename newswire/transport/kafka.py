@@ -87,7 +87,7 @@ class IdempotentProducer(Resource):
             )
         except KafkaError as exc:
             raise PublishError(
-                f"cannot connect to Kafka at {self._settings.bootstrap_servers}: {exc}"
+                f"cannot connect to Kafka at {self._settings.address()}: {exc}"
             ) from exc
 
     def close(self, timeout_s: float = 30.0) -> None:
@@ -187,7 +187,7 @@ def ensure_topics(
         admin = KafkaAdminClient(**settings.client_options())
     except KafkaError as exc:
         raise TopicAdminError(
-            f"cannot reach Kafka at {settings.bootstrap_servers} to create topics: {exc}"
+            f"cannot reach Kafka at {settings.address()} to create topics: {exc}"
         ) from exc
     try:
         existing = set(admin.list_topics())
@@ -199,8 +199,6 @@ def ensure_topics(
                 log.info("topics created concurrently by another process")
         return [topic.name for topic in missing]
     except KafkaError as exc:
-        raise TopicAdminError(
-            f"creating topics on {settings.bootstrap_servers} failed: {exc}"
-        ) from exc
+        raise TopicAdminError(f"creating topics on {settings.address()} failed: {exc}") from exc
     finally:
         admin.close()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ssl
 from pathlib import Path
 
 import pytest
@@ -95,3 +96,112 @@ def test_every_settings_object_is_frozen() -> None:
         field = next(iter(cls.model_fields))
         with pytest.raises(pydantic.ValidationError, match="frozen"):
             setattr(instance, field, getattr(instance, field))
+
+
+def _no_env(monkeypatch: pytest.MonkeyPatch, prefix: str) -> None:
+    import os
+
+    for key in list(os.environ):
+        if key.startswith(prefix):
+            monkeypatch.delenv(key)
+
+
+def test_a_secured_kafka_is_configured_from_the_environment_alone(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _no_env(monkeypatch, "NEWSWIRE_KAFKA_")
+    ca = tmp_path / "ca.crt"
+    ca.write_text("-----BEGIN CERTIFICATE-----\n")
+    for key, value in {
+        "BOOTSTRAP_SERVERS": "broker-1:9093",
+        "SECURITY_PROTOCOL": "sasl_ssl",
+        "SASL_MECHANISM": "scram-sha-512",
+        "SASL_USERNAME": "newswire",
+        "SASL_PASSWORD": "kafka-s3cret",
+        "SSL_CAFILE": str(ca),
+    }.items():
+        monkeypatch.setenv(f"NEWSWIRE_KAFKA_{key}", value)
+    settings = KafkaSettings(_env_file=None)  # type: ignore[call-arg]
+    assert "kafka-s3cret" not in repr(settings)
+    options = settings.client_options()
+    assert options["security_protocol"] == "SASL_SSL"
+    assert options["sasl_mechanism"] == "SCRAM-SHA-512"
+    assert options["sasl_plain_username"] == "newswire"
+    assert options["sasl_plain_password"] == "kafka-s3cret"
+    assert options["ssl_cafile"] == str(ca)
+    # Errors name the login tried (a refused SASL login looks like a lost connection).
+    assert "SCRAM-SHA-512 as 'newswire'" in settings.address()
+    assert "kafka-s3cret" not in settings.address()
+
+
+@pytest.mark.parametrize(
+    ("values", "message"),
+    [
+        ({"security_protocol": "TLS"}, "must be one of PLAINTEXT, SSL, SASL_PLAINTEXT, SASL_SSL"),
+        ({"security_protocol": "SASL_SSL"}, "SASL_SSL needs NEWSWIRE_KAFKA_SASL_MECHANISM"),
+        (
+            {"security_protocol": "SASL_SSL", "sasl_mechanism": "PLAIN", "sasl_username": "u"},
+            "needs NEWSWIRE_KAFKA_SASL_USERNAME and NEWSWIRE_KAFKA_SASL_PASSWORD",
+        ),
+        ({"sasl_mechanism": "PLAIN"}, "the security protocol is PLAINTEXT"),
+        ({"ssl_cafile": "/nonexistent/ca.crt"}, "ssl_cafile"),
+    ],
+)
+def test_kafka_security_settings_that_cannot_work_are_refused(
+    values: dict[str, str], message: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _no_env(monkeypatch, "NEWSWIRE_KAFKA_")
+    with pytest.raises(ValueError, match=message):
+        KafkaSettings(_env_file=None, **values)  # type: ignore[call-arg,arg-type]
+
+
+def test_elasticsearch_takes_a_ca_and_an_api_key_that_wins_over_a_password(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from newswire.stack.security import SecurityLayout, generate_certificates
+
+    _no_env(monkeypatch, "NEWSWIRE_ES_")
+    generate_certificates(SecurityLayout(tmp_path))
+    ca = SecurityLayout(tmp_path).ca_cert
+    monkeypatch.setenv("NEWSWIRE_ES_URL", "https://es.example:9200")
+    monkeypatch.setenv("NEWSWIRE_ES_CA_CERTS", str(ca))
+    monkeypatch.setenv("NEWSWIRE_ES_USERNAME", "newswire")
+    monkeypatch.setenv("NEWSWIRE_ES_PASSWORD", "es-s3cret")
+    monkeypatch.setenv("NEWSWIRE_ES_API_KEY", "a2V5LWlkOmtleQ==")
+    settings = ElasticsearchSettings(_env_file=None)  # type: ignore[call-arg]
+    assert "a2V5LWlkOmtleQ==" not in repr(settings) and "es-s3cret" not in repr(settings)
+    options = settings.client_options()
+    assert options["api_key"] == "a2V5LWlkOmtleQ=="
+    assert "basic_auth" not in options
+    assert options["ca_certs"] == str(ca)
+    http = settings.http_options()
+    assert http["headers"] == {"Authorization": "ApiKey a2V5LWlkOmtleQ=="}
+    assert http["verify"].verify_mode == ssl.CERT_REQUIRED
+
+
+@pytest.mark.parametrize(
+    ("values", "message"),
+    [
+        ({"username": "newswire"}, "NEWSWIRE_ES_USERNAME and NEWSWIRE_ES_PASSWORD go together"),
+        ({"password": "p"}, "NEWSWIRE_ES_USERNAME and NEWSWIRE_ES_PASSWORD go together"),
+        ({"url": "es.example:9200"}, "must start with http:// or https://"),
+        ({"ca_certs": "/nonexistent/ca.crt"}, "ca_certs"),
+    ],
+)
+def test_elasticsearch_settings_that_cannot_work_are_refused(
+    values: dict[str, str], message: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _no_env(monkeypatch, "NEWSWIRE_ES_")
+    with pytest.raises(ValueError, match=message):
+        ElasticsearchSettings(_env_file=None, **values)  # type: ignore[call-arg,arg-type]
+
+
+def test_stack_security_is_switched_on_by_the_environment(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv("NEWSWIRE_STACK_SECURITY", raising=False)
+    assert StackSettings().security is None  # as the stack was created (off for a new one)
+    monkeypatch.setenv("NEWSWIRE_STACK_SECURITY", "on")
+    assert StackSettings().security is True
+    monkeypatch.setenv("NEWSWIRE_STACK_SECURITY", "off")
+    assert StackSettings().security is False

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -47,6 +48,11 @@ class SourceSummary:
     failed: int = 0
     reasons: dict[str, int] = field(default_factory=dict)  # failures by reason
     error: str | None = None  # the whole source failed
+    error_stage: str | None = None  # where: "fetch" or "normalize"
+    unchanged: int = 0  # normalized, and the seen-article index had it unchanged
+    normalize_failed: int = 0
+    published: int = 0  # delivered (to Kafka, or written to the output file)
+    events: dict[str, int] = field(default_factory=dict)  # events published, by type
 
     def reason_text(self) -> str:
         """Failure reasons as ``deadline x2, HTTP 404``, or the source's own failure."""
@@ -158,11 +164,13 @@ def run_ingest_pass(
             log.error("source %s failed: %s", source_id, exc)
             report.failed_sources[source_id] = str(exc)
             row.error = str(exc)
+            row.error_stage = "fetch" if isinstance(fetched, NewswireError) else "normalize"
             continue
         finally:
             if progress is not None:
                 progress("normalize", source_id)
         row.accepted, row.duplicates = outcome.accepted, outcome.duplicates
+        row.unchanged, row.normalize_failed = outcome.unchanged, outcome.errors
         if outcome.errors:
             row.failed += outcome.errors
             row.reasons["normalize"] = row.reasons.get("normalize", 0) + outcome.errors
@@ -171,8 +179,12 @@ def run_ingest_pass(
         report.unchanged += outcome.unchanged
         report.normalize_errors += outcome.errors
         accepted_paths.append(outcome.path)
+    delivered: Counter[str] = Counter()
+    events: Counter[tuple[str, str]] = Counter()
     if output is not None:
-        report.delivered = write_articles(accepted_paths, output, settings=settings)
+        report.delivered = write_articles(
+            accepted_paths, output, settings=settings, tally=delivered
+        )
     else:
         published = RunFiles(settings.state_dir, run_id).run_dir / "published.jsonl"
         report.delivered = publish_articles(
@@ -180,9 +192,16 @@ def run_ingest_pass(
             settings=settings,
             kafka_settings=kafka_settings,
             published_path=published,
+            tally=delivered,
         )
         if extract_settings is not None:
             report.events = extract_and_publish_events(
-                [published], kafka_settings=kafka_settings, extract_settings=extract_settings
+                [published],
+                kafka_settings=kafka_settings,
+                extract_settings=extract_settings,
+                tally=events,
             )
+    for row in report.sources:
+        row.published = delivered.get(row.source_id, 0)
+        row.events = {kind: n for (src, kind), n in sorted(events.items()) if src == row.source_id}
     return report

@@ -19,6 +19,7 @@ from newswire.ingest.pipeline.runs import (
 )
 from newswire.ingest.settings import IngestSettings
 from newswire.ingest.sources import Source, SourceCatalogue, load_catalogue
+from newswire.logs import bound
 from schemas.documents import FetchedDocument
 
 if TYPE_CHECKING:
@@ -121,6 +122,12 @@ def fetch_source(
         for outcome in _read_source_outcomes(source, settings, held, pool):
             if outcome.document is not None:
                 lines.append(outcome.document.model_dump_json())
+                log.info(
+                    "source %s: fetched %s",
+                    source_id,
+                    outcome.document.url or outcome.document.body_path,
+                    extra={"event": "document_fetched", "sha256": outcome.document.body_sha256},
+                )
             elif outcome.deferred:
                 deferred += 1
                 transient += 1
@@ -227,13 +234,29 @@ def normalize_source(
                 log.error("source %s: %s: cannot normalize: %s", source_id, label, exc)
                 continue
             recorded.append(document)
-            if decision.accepted and decision.article is not None:
-                accepted.append(decision.article.model_dump_json())
-                log.info("source %s: %s %s", source_id, decision.verdict.value, label)
-            elif decision.verdict == Verdict.UNCHANGED:
-                counts["unchanged"] += 1
-            else:
-                counts["duplicates"] += 1
+            with bound(article_id=decision.article_id):
+                if decision.accepted and decision.article is not None:
+                    accepted.append(decision.article.model_dump_json())
+                    log.info(
+                        "source %s: %s %s: article %s",
+                        source_id,
+                        decision.verdict.value,
+                        label,
+                        decision.article_id,
+                    )
+                elif decision.verdict == Verdict.UNCHANGED:
+                    counts["unchanged"] += 1
+                else:
+                    counts["duplicates"] += 1
+                    log.info(
+                        "source %s: %s %s: article %s, a copy of %s",
+                        source_id,
+                        decision.verdict.value,
+                        label,
+                        decision.article_id,
+                        decision.kept_id,
+                        extra={"kept_id": decision.kept_id},
+                    )
         if unreadable is not None:
             raise unreadable
     files = RunFiles(settings.state_dir, run_id)

@@ -107,6 +107,12 @@ def test_indexer_started_before_elasticsearch_answers_waits_then_indexes_and_idl
     assert sorted(kit.document_ids(es_client, indexer_settings.events_alias)) == sorted(
         e.event_id for e in events
     )
+    # The indexed lines name the events and their articles (to follow an article with grep).
+    indexed = kit.log_events(log_path, "indexed")
+    assert sorted(i for line in indexed for i in line["event_ids"]) == sorted(
+        e.event_id for e in events
+    )
+    assert {i for line in indexed for i in line["article_ids"]} == {e.article_id for e in events}
 
 
 def test_indexer_gives_up_with_a_clear_error_when_the_start_up_wait_runs_out(
