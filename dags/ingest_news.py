@@ -113,13 +113,17 @@ def ingest_news() -> None:
     @task(pool=FETCH_POOL, execution_timeout=timedelta(minutes=15))
     def fetch(source_id: str, catalogue: str, decided_at: str | None = None) -> str:
         """Fetch one source; returns the path of its FetchedDocument references."""
+        from newswire.ingest.fetch import FetchPool, FetchSettings
         from newswire.ingest.metrics import failing_stage, fetch_report, report_stages
         from newswire.ingest.pipeline import fetch_source
         from newswire.ingest.schedule import record_fetches
 
         settings = _settings()
+        pool = FetchPool(FetchSettings())
         with failing_stage(source_id, "fetch"):
-            outcome = fetch_source(source_id, Path(catalogue), run_id=_run_id(), settings=settings)
+            outcome = fetch_source(
+                source_id, Path(catalogue), run_id=_run_id(), settings=settings, pool=pool
+            )
         report_stages([fetch_report(outcome)])
         when = datetime.fromisoformat(decided_at) if decided_at else datetime.now(UTC)
         record_fetches(settings, {source_id: when})
@@ -143,10 +147,17 @@ def ingest_news() -> None:
 
         from newswire.ingest.metrics import failing_stage, publish_report, report_stages
         from newswire.ingest.pipeline import publish_source
+        from newswire.settings import KafkaSettings
 
         source_id, sent = Path(accepted_path).stem, Counter[str]()
         with failing_stage(source_id, "publish"):
-            path = publish_source(accepted_path, run_id=_run_id(), settings=_settings(), tally=sent)
+            path = publish_source(
+                accepted_path,
+                run_id=_run_id(),
+                settings=_settings(),
+                kafka_settings=KafkaSettings(),
+                tally=sent,
+            )
         report_stages([publish_report(source_id, sum(sent.values()))])
         return path
 
@@ -157,14 +168,21 @@ def ingest_news() -> None:
 
         from airflow.exceptions import AirflowSkipException
 
+        from newswire.extract.settings import ExtractSettings
         from newswire.ingest.metrics import extract_report, failing_stage, report_stages
         from newswire.ingest.pipeline import extract_and_publish_events
+        from newswire.settings import KafkaSettings
 
         if not (params or {}).get("extract_events", True):
             raise AirflowSkipException("event extraction is off (param extract_events)")
         source_id, events = Path(published_path).stem, Counter[tuple[str, str]]()
         with failing_stage(source_id, "extract"):
-            sent = extract_and_publish_events([published_path], tally=events)
+            sent = extract_and_publish_events(
+                [published_path],
+                kafka_settings=KafkaSettings(),
+                extract_settings=ExtractSettings(),
+                tally=events,
+            )
         by_type = Counter[str]()
         for (_, kind), count in events.items():
             by_type[kind] += count

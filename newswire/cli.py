@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING, TypeVar
 
 import typer
 from pydantic import ValidationError
@@ -17,6 +19,12 @@ from newswire.extract.commands import eval_command, extract_command
 from newswire.ingest.commands import ingest_command, normalize_command
 from newswire.transport.dlq_commands import dlq_app
 from newswire.validation import describe_errors
+
+if TYPE_CHECKING:
+    from newswire.stack import StackManager, StackStatus
+    from newswire.stack.manager import ServerStatus
+
+T = TypeVar("T")
 
 app = typer.Typer(
     name="newswire",
@@ -65,6 +73,29 @@ def main(
     )
 
 
+def _stack(action: Callable[[StackManager], T], *, secure: bool = False) -> T:
+    """Run ``action`` on a stack manager built from the environment; errors exit 1.
+
+    ``secure`` turns security on whatever the environment says (``stack up --secure``).
+    """
+    from newswire.settings import StackSettings
+    from newswire.stack import StackManager
+
+    try:
+        return action(StackManager(StackSettings(security=True) if secure else StackSettings()))
+    except (NewswireError, ValidationError) as exc:
+        raise _fail(exc) from exc
+
+
+def _show_status(status: StackStatus, *, json_output: bool, verb: str) -> None:
+    from newswire.stack.manager import status_json
+
+    if json_output:
+        typer.echo(status_json(status))
+    else:
+        _print_status(status, verb=verb)
+
+
 @stack_app.command("up")
 def stack_up(
     json_output: bool = typer.Option(False, "--json", help="Print status as JSON."),
@@ -76,78 +107,41 @@ def stack_up(
     ),
 ) -> None:
     """Start Kafka and Elasticsearch (or reuse them), create topics and index templates."""
-    from newswire.settings import StackSettings
-    from newswire.stack import StackManager
-    from newswire.stack.manager import status_json
-
-    try:
-        manager = StackManager(StackSettings(security=True) if secure else None)
-        status = manager.up()
-    except (NewswireError, ValidationError) as exc:
-        raise _fail(exc) from exc
-    if json_output:
-        typer.echo(status_json(status))
-    else:
-        _print_status(status, verb="reused" if status.reused else "started")
+    status = _stack(lambda manager: manager.up(), secure=secure)
+    _show_status(status, json_output=json_output, verb="reused" if status.reused else "started")
 
 
 @stack_app.command("down")
 def stack_down() -> None:
     """Stop everything `stack up` started."""
-    from newswire.stack import StackManager
-
-    try:
-        stopped = StackManager().down()
-    except (NewswireError, ValidationError) as exc:
-        raise _fail(exc) from exc
+    stopped = _stack(lambda manager: manager.down())
     typer.echo(f"stopped {len(stopped)} process group(s)" if stopped else "nothing was running")
 
 
 @stack_app.command("status")
 def stack_status(json_output: bool = typer.Option(False, "--json", help="Print as JSON.")) -> None:
     """Show where Kafka and Elasticsearch listen and whether they run."""
-    from newswire.stack import StackManager
-    from newswire.stack.manager import status_json
-
-    try:
-        status = StackManager().status()
-    except (NewswireError, ValidationError) as exc:
-        raise _fail(exc) from exc
-    if json_output:
-        typer.echo(status_json(status))
-    else:
-        _print_status(status, verb="running" if status.running else "not running")
+    status = _stack(lambda manager: manager.status())
+    verb = "running" if status.running else "not running"
+    _show_status(status, json_output=json_output, verb=verb)
     if not status.running:
         raise typer.Exit(code=3)
 
 
-def _print_status(status: object, *, verb: str) -> None:
+def _print_status(status: StackStatus, *, verb: str) -> None:
     from rich.table import Table
 
-    from newswire.stack import StackStatus
-
-    assert isinstance(status, StackStatus)
     table = Table(title=f"newswire local stack: {verb}", title_justify="left")
     for column in ("service", "address", "version", "pid", "state", "log"):
         table.add_column(column)
-    if status.kafka is not None:
-        table.add_row(
-            "kafka",
-            status.bootstrap_servers or "",
-            status.kafka.version,
-            str(status.kafka.pid or ""),
-            "up" if status.kafka.running else "down",
-            status.kafka.log,
-        )
-    if status.elasticsearch is not None:
-        table.add_row(
-            "elasticsearch",
-            status.elasticsearch_url or "",
-            status.elasticsearch.version,
-            str(status.elasticsearch.pid or ""),
-            status.elasticsearch.health or "down",
-            status.elasticsearch.log,
-        )
+    rows: list[tuple[str, str | None, ServerStatus, str]] = []
+    if (kafka := status.kafka) is not None:
+        rows.append(("kafka", status.bootstrap_servers, kafka, "up" if kafka.running else "down"))
+    if (es := status.elasticsearch) is not None:
+        rows.append(("elasticsearch", status.elasticsearch_url, es, es.health or "down"))
+    for service, address, server, state in rows:
+        pid = str(server.pid or "")
+        table.add_row(service, address or "", server.version, pid, state, server.log)
     Console().print(table)
     Console().print(f"run dir: {status.run_dir}")
     if status.security:

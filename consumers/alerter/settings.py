@@ -15,6 +15,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from consumers.runtime.settings import ConsumerSettings
 from newswire.resources import resource_path
+from newswire.settings import ElasticsearchSettings
 from schemas.topics import EVENTS
 
 DEFAULT_SUBSCRIPTIONS_FILE = resource_path("consumers.alerter", "subscriptions.yaml")
@@ -53,6 +54,8 @@ class AlerterSettings(ConsumerSettings):
     webhook_secret: SecretStr | None = Field(
         default=None, description="Signs webhooks whose channel names no secret_env."
     )
+    # Where developments and the outbox live (NEWSWIRE_ES_*), as for the indexer.
+    es: ElasticsearchSettings = Field(default_factory=ElasticsearchSettings)
 
 
 @lru_cache(maxsize=256)

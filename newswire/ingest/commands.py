@@ -106,10 +106,12 @@ def ingest_command(
     Logs one line per source and stage with its counters and, when ``NEWSWIRE_METRICS_DIR`` is
     set, adds them to the Prometheus textfiles there (:mod:`newswire.ingest.metrics`).
     """
+    from newswire.ingest.fetch.settings import FetchSettings
     from newswire.ingest.metrics import MetricsSettings, report_stages
     from newswire.ingest.pipeline import enabled_source_ids, run_ingest_pass
     from newswire.ingest.settings import IngestSettings
     from newswire.ingest.summary import pass_progress, print_summary, stage_reports
+    from newswire.settings import KafkaSettings
 
     settings = IngestSettings()
     metrics_settings = MetricsSettings()
@@ -117,7 +119,14 @@ def ingest_command(
         settings = settings.model_copy(update={"state_dir": state_dir})
     try:
         with pass_progress(len(enabled_source_ids(sources))) as progress:
-            report = run_ingest_pass(sources, settings=settings, output=output, progress=progress)
+            report = run_ingest_pass(
+                sources,
+                settings=settings,
+                fetch_settings=FetchSettings(),
+                kafka_settings=KafkaSettings(),
+                output=output,
+                progress=progress,
+            )
     except NewswireError as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(code=1) from exc

@@ -134,10 +134,8 @@ class RecordPublisher(Resource):
     caller that returns normally knows its records are durable in Kafka.
     """
 
-    def __init__(self, settings: KafkaSettings | None = None, *, linger_ms: int = 5) -> None:
-        self._producer = IdempotentProducer(
-            settings or KafkaSettings(), linger_ms=linger_ms, compression_type="gzip"
-        )
+    def __init__(self, settings: KafkaSettings, *, linger_ms: int = 5) -> None:
+        self._producer = IdempotentProducer(settings, linger_ms=linger_ms, compression_type="gzip")
 
     def open(self) -> None:
         """Connect to the cluster."""

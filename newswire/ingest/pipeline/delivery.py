@@ -16,6 +16,7 @@ from newswire.logs import bound
 from schemas.articles import NormalizedArticle
 
 if TYPE_CHECKING:
+    from newswire.extract.settings import ExtractSettings
     from newswire.ingest.dedup import SeenIndex
     from newswire.settings import KafkaSettings
 
@@ -70,7 +71,7 @@ def publish_articles(
     accepted_paths: Sequence[str | Path],
     *,
     settings: IngestSettings,
-    kafka_settings: KafkaSettings | None = None,
+    kafka_settings: KafkaSettings,
     published_path: Path | None = None,
     tally: Counter[str] | None = None,
 ) -> int:
@@ -122,6 +123,7 @@ def publish_source(
     *,
     run_id: str,
     settings: IngestSettings,
+    kafka_settings: KafkaSettings,
     tally: Counter[str] | None = None,
 ) -> str:
     """The DAG's publish task for one source; returns the path of what it sent with new text.
@@ -129,7 +131,13 @@ def publish_source(
     ``tally`` as for :func:`publish_articles`.
     """
     published = RunFiles(settings.state_dir, run_id).published(Path(accepted_path).stem)
-    publish_articles([accepted_path], settings=settings, published_path=published, tally=tally)
+    publish_articles(
+        [accepted_path],
+        settings=settings,
+        kafka_settings=kafka_settings,
+        published_path=published,
+        tally=tally,
+    )
     return str(published)
 
 
@@ -165,7 +173,8 @@ def write_articles(
 def extract_and_publish_events(
     accepted_paths: Sequence[str | Path],
     *,
-    kafka_settings: KafkaSettings | None = None,
+    kafka_settings: KafkaSettings,
+    extract_settings: ExtractSettings,
     tally: Counter[tuple[str, str]] | None = None,
 ) -> int:
     """Run event extraction over accepted articles and publish the events to ``news.events.v1``.
@@ -183,7 +192,7 @@ def extract_and_publish_events(
     from newswire.transport.kafka import RecordPublisher
     from schemas.topics import EVENTS
 
-    extractor = EventExtractor()
+    extractor = EventExtractor(extract_settings)
     articles = list(_unique_latest(read_articles(accepted_paths)))
     events: list[Any] = []
     try:

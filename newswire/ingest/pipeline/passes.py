@@ -25,6 +25,7 @@ from newswire.ingest.pipeline.tasks import (
 from newswire.ingest.settings import IngestSettings
 
 if TYPE_CHECKING:
+    from newswire.extract.settings import ExtractSettings
     from newswire.ingest.fetch.settings import FetchSettings
     from newswire.settings import KafkaSettings
 
@@ -105,12 +106,12 @@ class IngestReport:
 def run_ingest_pass(
     catalogue_path: Path,
     *,
-    settings: IngestSettings | None = None,
+    settings: IngestSettings,
+    fetch_settings: FetchSettings,
+    kafka_settings: KafkaSettings,
     output: Path | None = None,
     run_id: str | None = None,
-    kafka_settings: KafkaSettings | None = None,
-    extract_events: bool = False,
-    fetch_settings: FetchSettings | None = None,
+    extract_settings: ExtractSettings | None = None,
     progress: ProgressHook | None = None,
 ) -> IngestReport:
     """One pass over the catalogue's enabled sources, the same task functions the DAG runs.
@@ -119,12 +120,13 @@ def run_ingest_pass(
     (``fetch_settings.workers`` requests in flight, per-host lanes, time budgets); then each
     source is normalized in catalogue order, so ids, versions and duplicate verdicts do not
     depend on which fetch finished first. With ``output`` the newly accepted articles are
-    written there (no Kafka needed); without it they are published to ``news.articles.v1``. A
-    source that fails is reported and the pass goes on with the others.
+    written there (``kafka_settings`` unused); without it they are published to
+    ``news.articles.v1`` and, given ``extract_settings``, their events are extracted and
+    published to ``news.events.v1``. A source that fails is reported and the pass goes on with
+    the others.
     """
     from newswire.ingest.fetch.pool import FetchPool
 
-    settings = settings or IngestSettings()
     run_id = run_id or new_run_id()
     report = IngestReport(run_id=run_id, output=str(output) if output else None)
     prune_runs(settings, keep_run=run_id)
@@ -192,9 +194,12 @@ def run_ingest_pass(
             published_path=published,
             tally=delivered,
         )
-        if extract_events:
+        if extract_settings is not None:
             report.events = extract_and_publish_events(
-                [published], kafka_settings=kafka_settings, tally=events
+                [published],
+                kafka_settings=kafka_settings,
+                extract_settings=extract_settings,
+                tally=events,
             )
     for row in report.sources:
         row.published = delivered.get(row.source_id, 0)

@@ -49,19 +49,17 @@ def _find_source(catalogue_path: Path, source_id: str) -> Source:
 
 
 def _read_source_outcomes(
-    source: Source, settings: IngestSettings, held: list[StateMark], pool: FetchPool | None
+    source: Source, settings: IngestSettings, held: list[StateMark], pool: FetchPool
 ) -> Iterator[ReadOutcome]:
     """The fetch side's per-item outcomes (document, unchanged, deferred or error) of one source.
 
     Validators and read-file marks are not stored: once the source is read they are added to
     ``held``, for the normalize step to store when the documents are safely recorded. Pages are
-    fetched in ``pool`` (a new one with the fetch settings when None, as in a DAG task).
+    fetched in ``pool``, with its fetch settings.
     """
     from newswire.ingest.fetch.fetcher import Fetcher
-    from newswire.ingest.fetch.pool import FetchPool
     from newswire.ingest.readers import read_source
 
-    pool = pool or FetchPool()
     with Fetcher(settings.state_dir, pool.settings, pool=pool) as fetcher:
         fetcher.hold_state_marks()
         yield from read_source(source, fetcher, settings.state_dir)
@@ -100,7 +98,7 @@ def fetch_source(
     *,
     run_id: str,
     settings: IngestSettings,
-    pool: FetchPool | None = None,
+    pool: FetchPool,
 ) -> FetchOutcome:
     """Fetch one source and write its FetchedDocument references to a JSON lines file.
 
@@ -110,7 +108,7 @@ def fetch_source(
     apart and, like passing failures, keep the listing that led to them unmarked, so the next
     pass finds them again. What tells the next pass to skip a resource (validators, read-file
     marks) is written to the run's held-marks file, not stored: :func:`normalize_source`
-    stores it. ``pool`` is the pass's shared :class:`FetchPool` (one of its own when None).
+    stores it. ``pool`` is the pass's shared :class:`FetchPool` (a DAG task's own).
     """
     from newswire.ingest.fetch.state import HeldMarks
 
