@@ -169,8 +169,8 @@ class EventExtractor:
     it); the spaCy model is loaded once per process whatever the number of extractors.
     """
 
-    def __init__(self, settings: ExtractSettings | None = None) -> None:
-        self.settings = settings or ExtractSettings()
+    def __init__(self, settings: ExtractSettings) -> None:
+        self.settings = settings
         self.gazetteer: Gazetteer = load_gazetteer(self.settings.gazetteer_path)
         self.lexicon: TriggerLexicon = load_lexicon(self.settings.lexicon_path)
         self.prefilter = SentencePrefilter(

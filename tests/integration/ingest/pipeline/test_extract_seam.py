@@ -36,7 +36,7 @@ def test_events_of_accepted_articles_are_published_keyed_by_event_id(
     write_fetched(fetched, source_id, sorted(seeds_dir.iterdir()))
     accepted = normalize_source(fetched, run_id="r1", settings=settings).path
     articles = list(read_articles([accepted]))
-    extractor = EventExtractor()
+    extractor = EventExtractor(ExtractSettings())
     expected = {event.event_id for a in articles for event in extractor.extract(a)}
     assert expected, "the seeds are about leaders' contacts: the extractor should find events"
 
