@@ -18,7 +18,7 @@ from newswire.errors import NewswireError
 from newswire.extract.commands import eval_command, extract_command
 from newswire.ingest.commands import ingest_command, normalize_command
 from newswire.transport.dlq_commands import dlq_app
-from newswire.validation import describe_errors
+from newswire.validation import describe_settings_error
 
 if TYPE_CHECKING:
     from newswire.stack import StackManager, StackStatus
@@ -45,10 +45,7 @@ err = Console(stderr=True)
 
 
 def _fail(exc: Exception) -> typer.Exit:
-    if isinstance(exc, ValidationError):
-        message = f"invalid {exc.title} settings: {describe_errors(exc, root='')}"
-    else:
-        message = str(exc)
+    message = describe_settings_error(exc) if isinstance(exc, ValidationError) else str(exc)
     err.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
     return typer.Exit(code=1)
 
@@ -146,8 +143,11 @@ def _print_status(status: StackStatus, *, verb: str) -> None:
     Console().print(f"run dir: {status.run_dir}")
     if status.security:
         Console().print(
-            "security on: Kafka SASL_SSL/SCRAM-SHA-512, Elasticsearch TLS + user; the CA, "
-            f"users and passwords are in {status.run_dir}/stack.env (and `stack status --json`)"
+            "security on: Kafka SASL_SSL/SCRAM-SHA-512, Elasticsearch TLS + user; the "
+            f"connection settings are in {status.run_dir}/stack.env and the passwords in "
+            f"{status.credentials_file} (owner-only files)",
+            highlight=False,
+            soft_wrap=True,
         )
 
 
@@ -161,10 +161,10 @@ def bootstrap_command(
     from newswire.bootstrap import KibanaSettings, bootstrap
     from newswire.settings import ElasticsearchSettings, KafkaSettings
 
-    kibana = KibanaSettings()
-    if kibana_url is not None:
-        kibana = kibana.model_copy(update={"url": kibana_url})
     try:
+        kibana = KibanaSettings()
+        if kibana_url is not None:
+            kibana = kibana.model_copy(update={"url": kibana_url})
         report = bootstrap(KafkaSettings(), ElasticsearchSettings(), kibana)
     except (NewswireError, ValidationError) as exc:
         raise _fail(exc) from exc
@@ -264,13 +264,16 @@ def status(json_output: bool = typer.Option(False, "--json", help="Print JSON.")
     from consumers.indexer.settings import IndexerSettings
     from newswire.status_command import status_command
 
-    alerter, indexer = AlerterSettings(), IndexerSettings()
-    status_command(
-        json_output=json_output,
-        consumer_groups=[indexer.group_id, alerter.group_id],
-        outbox_index=alerter.outbox_index,
-        developments_index=alerter.developments_index,
-    )
+    try:
+        alerter, indexer = AlerterSettings(), IndexerSettings()
+        status_command(
+            json_output=json_output,
+            consumer_groups=[indexer.group_id, alerter.group_id],
+            outbox_index=alerter.outbox_index,
+            developments_index=alerter.developments_index,
+        )
+    except ValidationError as exc:  # only settings are validated here
+        raise _fail(exc) from exc
 
 
 app.add_typer(feeds_app, name="feeds")

@@ -11,8 +11,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import typer
+from pydantic import ValidationError
 
 from newswire.errors import NewswireError
+from newswire.validation import describe_settings_error
 
 LOCAL_SOURCE_ID = "local"
 NORMALIZE_SUFFIXES = (".html", ".htm", ".txt", ".json")
@@ -113,8 +115,15 @@ def ingest_command(
     from newswire.ingest.summary import pass_progress, print_summary, stage_reports
     from newswire.settings import KafkaSettings
 
-    settings = IngestSettings()
-    metrics_settings = MetricsSettings()
+    # Every setting is read here, before anything is fetched: a bad one is a one-line error.
+    try:
+        settings = IngestSettings()
+        metrics_settings = MetricsSettings()
+        fetch_settings = FetchSettings()
+        kafka_settings = KafkaSettings()  # required even with --output, where it is unused
+    except ValidationError as exc:
+        typer.echo(f"error: {describe_settings_error(exc)}", err=True)
+        raise typer.Exit(code=1) from exc
     if state_dir is not None:
         settings = settings.model_copy(update={"state_dir": state_dir})
     try:
@@ -122,10 +131,10 @@ def ingest_command(
             report = run_ingest_pass(
                 sources,
                 settings=settings,
-                fetch_settings=FetchSettings(),
-                kafka_settings=KafkaSettings(),
                 output=output,
                 progress=progress,
+                kafka_settings=kafka_settings,
+                fetch_settings=fetch_settings,
             )
     except NewswireError as exc:
         typer.echo(f"error: {exc}", err=True)

@@ -20,7 +20,7 @@ from newswire.search.query import (
 )
 from newswire.search.render import print_table, result_json
 from newswire.search.settings import SearchSettings
-from newswire.validation import describe_errors
+from newswire.validation import describe_settings_error
 
 
 def search_command(
@@ -55,10 +55,8 @@ def search_command(
         raise typer.Exit(code=1) from exc
     except ValidationError as exc:
         # Settings from the environment (a CA file that is missing, a password without a user).
-        typer.echo(
-            f"error: invalid {exc.title} settings: {describe_errors(exc, root='')}", err=True
-        )
-        raise typer.Exit(code=2) from exc
+        typer.echo(f"error: {describe_settings_error(exc)}", err=True)
+        raise typer.Exit(code=1) from exc
     if json_output:
         typer.echo(result_json(result))
     else:

@@ -20,6 +20,7 @@ from typing import Any
 
 import httpx
 
+from newswire.fsutil import write_bytes_atomically, write_text_atomically
 from newswire.settings import ElasticsearchSettings
 from newswire.stack.artifacts import ResolvedArtifact
 from newswire.stack.errors import ServerExitedError, StackError, StartupTimeoutError
@@ -241,17 +242,19 @@ class ElasticsearchServer:
         if security is not None:
             certs = layout.config / CERTS_DIR
             certs.mkdir(exist_ok=True)
-            for source in (security.ca_cert, security.server_cert, security.server_key):
-                shutil.copyfile(source, certs / source.name)
-            (certs / security.server_key.name).chmod(0o600)
+            # The key and the file realm are written owner-only from the start, never 0644.
+            for source, mode in (
+                (security.ca_cert, 0o644),
+                (security.server_cert, 0o644),
+                (security.server_key, 0o600),
+            ):
+                write_bytes_atomically(certs / source.name, source.read_bytes(), mode=mode)
             for name, text in (
                 ("users", security.users),
                 ("users_roles", security.users_roles),
                 ("roles.yml", security.roles),
             ):
-                path = layout.config / name
-                path.write_text(text)
-                path.chmod(0o600)
+                write_text_atomically(layout.config / name, text, mode=0o600)
         options = layout.config / "jvm.options.d"
         options.mkdir(exist_ok=True)
         (options / "newswire-heap.options").write_text(

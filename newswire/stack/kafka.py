@@ -5,17 +5,19 @@ from __future__ import annotations
 import base64
 import contextlib
 import logging
+import re
 import socket
 import subprocess
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 from kafka import KafkaAdminClient
 from kafka.errors import KafkaError
 
+from newswire.fsutil import write_text_atomically
 from newswire.settings import KafkaSettings
 from newswire.stack.artifacts import ResolvedArtifact
 from newswire.stack.errors import ServerExitedError, StackError, StartupTimeoutError
@@ -40,6 +42,11 @@ class KafkaLayout(ServerLayout):
         """``server.properties``."""
         return self.root / "server.properties"
 
+    @property
+    def formatted(self) -> bool:
+        """Whether the storage was formatted (its cluster metadata, SCRAM users included, exist)."""
+        return (self.data / "meta.properties").is_file()
+
 
 @dataclass(frozen=True, slots=True)
 class BrokerSecurity:
@@ -47,6 +54,8 @@ class BrokerSecurity:
 
     ``keystore`` holds the server's private key (PKCS#8, unencrypted) followed by its
     certificate; ``truststore`` the CA (the broker connects to itself as inter-broker client).
+    ``scram_arguments`` create the SCRAM users at format time; ``passwords`` lists every
+    password they and the broker's login hold (kept out of error messages).
     """
 
     keystore: Path
@@ -55,6 +64,7 @@ class BrokerSecurity:
     admin_username: str
     admin_password: str
     scram_arguments: tuple[str, ...]
+    passwords: tuple[str, ...] = ()
 
 
 def _listener_settings(
@@ -125,6 +135,16 @@ def server_properties(
     return "".join(f"{key}={value}\n" for key, value in lines.items())
 
 
+_PASSWORD_IN_TEXT = re.compile(r"(password=)[^,\]\s\"']+", re.IGNORECASE)
+
+
+def redact(text: str, secrets: Iterable[str]) -> str:
+    """``text`` without the given secrets, nor any ``password=VALUE`` (a tool may echo one)."""
+    for secret in sorted((s for s in secrets if s), key=len, reverse=True):
+        text = text.replace(secret, "***")
+    return _PASSWORD_IN_TEXT.sub(r"\1***", text)
+
+
 class KafkaServer:
     """Configures, formats and starts the broker; the manager owns its lifecycle."""
 
@@ -164,20 +184,20 @@ class KafkaServer:
         self.layout.root.mkdir(parents=True, exist_ok=True)
         self.layout.logs.mkdir(parents=True, exist_ok=True)
         # It holds the broker's own SASL password when secured.
-        self.layout.config.touch(mode=0o600, exist_ok=True)
-        self.layout.config.chmod(0o600)
-        self.layout.config.write_text(
+        write_text_atomically(
+            self.layout.config,
             server_properties(
                 self.layout,
                 broker_port=broker_port,
                 controller_port=controller_port,
                 security=self.security,
-            )
+            ),
+            mode=0o600,
         )
 
     def format_storage(self, cluster_id: str) -> bool:
         """Format the data directory on first start; returns False when it already was."""
-        if (self.layout.data / "meta.properties").is_file():
+        if self.layout.formatted:
             return False
         log_path = self.layout.logs / "format.log"
         command = [
@@ -189,23 +209,40 @@ class KafkaServer:
             cluster_id,
             "--config",
             str(self.layout.config),
-            # SCRAM users live in the cluster metadata: created with it, before the first start.
-            *(self.security.scram_arguments if self.security is not None else ()),
         ]
-        with log_path.open("w") as out:
-            try:
-                result = subprocess.run(
-                    command, stdout=out, stderr=subprocess.STDOUT, timeout=120, check=False
-                )
-            except subprocess.TimeoutExpired as exc:
-                raise StackError("formatting Kafka storage timed out", log_path=log_path) from exc
+        # SCRAM users live in the cluster metadata: created with it, before the first start.
+        # Their passwords go in an argument file (the tool reads `@FILE`, one argument a line),
+        # not on the command line that every local user can read in /proc.
+        arguments = self.layout.root / "format.args"
+        if self.security is not None:
+            write_text_atomically(
+                arguments, "".join(f"{arg}\n" for arg in self.security.scram_arguments), mode=0o600
+            )
+            command.append(f"@{arguments}")
+        try:
+            with log_path.open("w") as out:
+                try:
+                    result = subprocess.run(
+                        command, stdout=out, stderr=subprocess.STDOUT, timeout=120, check=False
+                    )
+                except subprocess.TimeoutExpired as exc:
+                    raise StackError(
+                        "formatting Kafka storage timed out", log_path=log_path
+                    ) from exc
+        finally:
+            arguments.unlink(missing_ok=True)
         if result.returncode != 0:
+            tail = redact(log_tail(log_path, 5), self._secrets())
             raise StackError(
-                f"formatting Kafka storage failed (exit {result.returncode}): "
-                f"{log_tail(log_path, 5)}",
+                f"formatting Kafka storage failed (exit {result.returncode}): {tail}",
                 log_path=log_path,
             )
         return True
+
+    def _secrets(self) -> tuple[str, ...]:
+        if self.security is None:
+            return ()
+        return (self.security.admin_password, *self.security.passwords)
 
     def start(self) -> int:
         """Start the broker detached; returns its pid."""

@@ -86,14 +86,16 @@ class StackStatus:
     security: bool = False
     kafka_client: dict[str, Any] = field(default_factory=dict)
     elasticsearch_client: dict[str, Any] = field(default_factory=dict)
+    credentials_file: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         """The ``stack status --json`` document.
 
-        ``kafka.bootstrap_servers`` and ``elasticsearch.url`` are a kept contract. A secured
-        stack adds what its clients need: ``kafka.security_protocol``, ``sasl_mechanism``,
-        ``sasl_username``, ``sasl_password``, ``ssl_cafile`` and ``elasticsearch.ca_certs``,
-        ``username``, ``password`` (the local stack's own generated test credentials).
+        ``kafka.bootstrap_servers``, ``elasticsearch.url`` and ``elasticsearch.pid`` are a kept
+        contract. A secured stack adds what its clients need except the passwords:
+        ``kafka.security_protocol``, ``sasl_mechanism``, ``sasl_username``, ``ssl_cafile``,
+        ``elasticsearch.ca_certs``, ``username``, and ``credentials_file``, the path of the
+        file (owner-only) that holds the generated passwords.
         """
         kafka_part: dict[str, Any] = {"bootstrap_servers": self.bootstrap_servers}
         if self.kafka is not None:
@@ -103,7 +105,7 @@ class StackStatus:
         if self.elasticsearch is not None:
             es_part.update(asdict(self.elasticsearch))
         es_part.update(self.elasticsearch_client)
-        return {
+        document: dict[str, Any] = {
             "running": self.running,
             "security": self.security,
             "run_dir": self.run_dir,
@@ -113,6 +115,9 @@ class StackStatus:
             "timings_s": self.timings,
             "artifacts_from_cache": self.artifacts_from_cache,
         }
+        if self.credentials_file is not None:
+            document["credentials_file"] = self.credentials_file
+        return document
 
 
 def elasticsearch_server(
@@ -198,7 +203,11 @@ class StackManager:
 
     def _credentials(self, state: StackState) -> security.Credentials | None:
         """The secured stack's credentials (generated on first use); None when not secured."""
-        return security.load_or_create(self.security_layout) if state.security else None
+        if not state.security:
+            return None
+        return security.load_or_create(
+            self.security_layout, kafka_formatted=self.kafka_layout.formatted
+        )
 
     def client_settings(
         self, state: StackState, credentials: security.Credentials | None
@@ -215,10 +224,16 @@ class StackManager:
     def _write_env(self, kafka_settings: KafkaSettings, es_settings: ElasticsearchSettings) -> None:
         lines = security.environment_lines(kafka_settings, es_settings)
         text = "# Written by `newswire stack up`; read by newswire's settings objects.\n"
+        text += "".join(f"{line}\n" for line in lines)
+        try:
+            unchanged = self.env_path.read_text() == text
+            private = self.env_path.stat().st_mode & 0o777 == security.PRIVATE
+        except FileNotFoundError:
+            unchanged = private = False
+        if unchanged and private:
+            return  # readers of the file see it stay as it was
         # It may hold the secured stack's passwords.
-        self.env_path.touch(mode=0o600, exist_ok=True)
-        self.env_path.chmod(0o600)
-        self.env_path.write_text(text + "".join(f"{line}\n" for line in lines))
+        write_text_atomically(self.env_path, text, mode=security.PRIVATE)
 
     # -- ports -----------------------------------------------------------------------------
     def _initial_state(self) -> StackState:
@@ -477,6 +492,7 @@ class StackManager:
             security=state.security,
             kafka_client=_kafka_client_fields(kafka_settings) if state.security else {},
             elasticsearch_client=_es_client_fields(es_settings) if state.security else {},
+            credentials_file=str(self.security_layout.credentials) if state.security else None,
         )
 
     def _broker_security(
@@ -486,11 +502,12 @@ class StackManager:
             return None
         layout = self.security_layout
         keystore = self.kafka_layout.root / "tls" / "server.pem"
-        keystore.parent.mkdir(parents=True, exist_ok=True)
-        keystore.touch(mode=0o600, exist_ok=True)
-        keystore.chmod(0o600)
         # Kafka's PEM key store: the private key, then the certificate chain, in one file.
-        keystore.write_text(layout.server_key.read_text() + layout.server_cert.read_text())
+        write_text_atomically(
+            keystore,
+            layout.server_key.read_text() + layout.server_cert.read_text(),
+            mode=security.PRIVATE,
+        )
         return kafka.BrokerSecurity(
             keystore=keystore,
             truststore=layout.ca_cert,
@@ -498,6 +515,7 @@ class StackManager:
             admin_username=security.KAFKA_ADMIN,
             admin_password=credentials.kafka_admin_password,
             scram_arguments=tuple(security.kafka_scram_arguments(credentials)),
+            passwords=(credentials.kafka_admin_password, credentials.kafka_password),
         )
 
     def _node_security(self, credentials: security.Credentials | None) -> es.NodeSecurity | None:
@@ -540,12 +558,10 @@ class StackManager:
 def _kafka_client_fields(settings: KafkaSettings | None) -> dict[str, Any]:
     if settings is None:
         return {}
-    password = settings.sasl_password.get_secret_value() if settings.sasl_password else None
     return {
         "security_protocol": settings.security_protocol,
         "sasl_mechanism": settings.sasl_mechanism,
         "sasl_username": settings.sasl_username,
-        "sasl_password": password,
         "ssl_cafile": str(settings.ssl_cafile) if settings.ssl_cafile else None,
     }
 
@@ -556,7 +572,6 @@ def _es_client_fields(settings: ElasticsearchSettings | None) -> dict[str, Any]:
     return {
         "ca_certs": str(settings.ca_certs) if settings.ca_certs else None,
         "username": settings.username,
-        "password": settings.password.get_secret_value() if settings.password else None,
     }
 
 

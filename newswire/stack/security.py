@@ -23,7 +23,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 from pydantic import SecretStr
 
-from newswire.fsutil import write_text_atomically
+from newswire.fsutil import write_bytes_atomically, write_text_atomically
 from newswire.settings import ElasticsearchSettings, KafkaSettings
 from newswire.stack.errors import StackError
 
@@ -88,11 +88,12 @@ class SecurityLayout:
         return self.root / "credentials.json"
 
 
+PRIVATE = 0o600
+
+
 def _write_private(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.touch(mode=0o600, exist_ok=True)
-    path.chmod(0o600)
-    path.write_bytes(data)
+    """Replace ``path`` atomically with a file only its owner reads (never readable by others)."""
+    write_bytes_atomically(path, data, mode=PRIVATE)
 
 
 def _name(common_name: str) -> x509.Name:
@@ -197,15 +198,48 @@ def read_credentials(layout: SecurityLayout) -> Credentials | None:
         ) from exc
 
 
-def load_or_create(layout: SecurityLayout) -> Credentials:
-    """The stack's credentials and certificates, generated on first use."""
+def certificates_problem(layout: SecurityLayout) -> str | None:
+    """Why the stored CA, server certificate and key cannot be used; None when they can.
+
+    Each file must parse (a truncated one does not) and the key must be the certificate's.
+    """
+    try:
+        x509.load_pem_x509_certificate(layout.ca_cert.read_bytes())
+        serialization.load_pem_private_key(layout.ca_key.read_bytes(), password=None)
+        cert = x509.load_pem_x509_certificate(layout.server_cert.read_bytes())
+        key = serialization.load_pem_private_key(layout.server_key.read_bytes(), password=None)
+    except FileNotFoundError as exc:
+        return f"{exc.filename} is missing"
+    except (OSError, ValueError, TypeError) as exc:
+        return f"a certificate or key in {layout.root} is unreadable ({exc})"
+    public = serialization.PublicFormat.SubjectPublicKeyInfo
+    if key.public_key().public_bytes(
+        serialization.Encoding.DER, public
+    ) != cert.public_key().public_bytes(serialization.Encoding.DER, public):
+        return f"{layout.server_key} is not the key of {layout.server_cert}"
+    return None
+
+
+def load_or_create(layout: SecurityLayout, *, kafka_formatted: bool = False) -> Credentials:
+    """The stack's credentials and certificates, generated on first use.
+
+    Certificates that do not load are made anew. Passwords are made only for a new stack:
+    ``kafka_formatted`` says the broker's storage holds SCRAM users already, whose passwords
+    new ones would not match.
+    """
     layout.root.mkdir(parents=True, exist_ok=True)
     layout.root.chmod(0o755)
-    if not (layout.ca_cert.is_file() and layout.server_key.is_file()):
+    if certificates_problem(layout) is not None:
         generate_certificates(layout)
     found = read_credentials(layout)
     if found is not None:
         return found
+    if kafka_formatted:
+        raise StackError(
+            f"the stack credentials {layout.credentials} are missing but Kafka's storage was "
+            "already formatted with SCRAM users of the old passwords; run `newswire stack down` "
+            "and remove the stack folder to start afresh"
+        )
     credentials = Credentials(
         es_password=secrets.token_urlsafe(24),
         kafka_password=secrets.token_urlsafe(24),
@@ -240,7 +274,11 @@ def es_users_roles_file() -> str:
 
 
 def kafka_scram_arguments(credentials: Credentials) -> list[str]:
-    """``kafka-storage format`` arguments that create the SCRAM users at format time."""
+    """``kafka-storage format`` arguments that create the SCRAM users at format time.
+
+    They hold the passwords: they go to the tool in an ``@file`` (see
+    :meth:`newswire.stack.kafka.KafkaServer.format_storage`), never on its command line.
+    """
     return [
         "--add-scram",
         f"{KAFKA_MECHANISM}=[name={KAFKA_ADMIN},password={credentials.kafka_admin_password}]",

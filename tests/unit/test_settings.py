@@ -205,3 +205,190 @@ def test_stack_security_is_switched_on_by_the_environment(
     assert StackSettings().security is True
     monkeypatch.setenv("NEWSWIRE_STACK_SECURITY", "off")
     assert StackSettings().security is False
+
+
+# -- secrets never in error text; stack.env per service; empty variables; GSSAPI; trust store --
+SECRET = "pw-that-must-not-print-7f3a"
+
+
+def test_settings_errors_do_not_quote_the_passwords_given(monkeypatch: pytest.MonkeyPatch) -> None:
+    import pydantic
+
+    _no_env(monkeypatch, "NEWSWIRE_KAFKA_")
+    _no_env(monkeypatch, "NEWSWIRE_ES_")
+    with pytest.raises(pydantic.ValidationError) as kafka_error:
+        KafkaSettings(  # type: ignore[call-arg]
+            _env_file=None,
+            security_protocol="SASL_SSL",
+            sasl_mechanism="PLAIN",
+            sasl_password=SECRET,
+        )
+    assert "needs NEWSWIRE_KAFKA_SASL_USERNAME" in str(kafka_error.value)
+    monkeypatch.setenv("NEWSWIRE_ES_PASSWORD", SECRET)
+    with pytest.raises(pydantic.ValidationError) as es_error:
+        ElasticsearchSettings(_env_file=None)  # type: ignore[call-arg]
+    assert "go together" in str(es_error.value)
+    for error in (kafka_error.value, es_error.value):
+        assert SECRET not in str(error) and SECRET not in repr(error)
+
+
+def _settings_classes() -> list[type]:
+    """Every settings class of newswire/ and consumers/ (their modules imported first)."""
+    import importlib
+    import pkgutil
+
+    import pydantic_settings
+
+    import consumers
+    import newswire
+
+    for package in (newswire, consumers):
+        for module in pkgutil.walk_packages(package.__path__, f"{package.__name__}."):
+            if not module.name.endswith("__main__"):
+                importlib.import_module(module.name)
+    found: list[type] = []
+    todo: list[type] = [pydantic_settings.BaseSettings]
+    while todo:
+        for sub in todo.pop().__subclasses__():
+            todo.append(sub)
+            if sub.__module__.startswith(("newswire.", "consumers.")):
+                found.append(sub)
+    return found
+
+
+def _holds_secrets(cls: type, seen: frozenset[type] = frozenset()) -> bool:
+    import typing
+
+    import pydantic
+
+    fields: dict[str, pydantic.fields.FieldInfo] = getattr(cls, "model_fields", {})
+    for info in fields.values():
+        for part in (info.annotation, *typing.get_args(info.annotation)):
+            if part is pydantic.SecretStr:
+                return True
+            nested = isinstance(part, type) and issubclass(part, pydantic.BaseModel)
+            if nested and part not in seen and _holds_secrets(part, seen | {cls}):
+                return True
+    return False
+
+
+def test_every_settings_class_holding_a_secret_hides_its_input_in_errors() -> None:
+    holding = [cls for cls in _settings_classes() if _holds_secrets(cls)]
+    names = {cls.__name__ for cls in holding}
+    # The scan finds the known ones (it would pass vacuously if it found none).
+    assert {"KafkaSettings", "ElasticsearchSettings", "AlerterSettings", "SearchSettings"} <= names
+    leaking = [cls.__name__ for cls in holding if not cls.model_config.get("hide_input_in_errors")]
+    assert leaking == []
+
+
+STACK_ENV = f"""\
+NEWSWIRE_KAFKA_BOOTSTRAP_SERVERS=127.0.0.1:1111
+NEWSWIRE_KAFKA_SECURITY_PROTOCOL=SASL_SSL
+NEWSWIRE_KAFKA_SASL_MECHANISM=SCRAM-SHA-512
+NEWSWIRE_KAFKA_SASL_USERNAME=local-user
+NEWSWIRE_KAFKA_SASL_PASSWORD={SECRET}
+NEWSWIRE_ES_URL=https://127.0.0.1:2222
+NEWSWIRE_ES_USERNAME=local-user
+NEWSWIRE_ES_PASSWORD={SECRET}
+"""
+
+
+@pytest.fixture
+def secured_stack_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A secured local stack's ``stack.env``, and no NEWSWIRE_KAFKA_/NEWSWIRE_ES_ variable."""
+    _no_env(monkeypatch, "NEWSWIRE_KAFKA_")
+    _no_env(monkeypatch, "NEWSWIRE_ES_")
+    env_file = tmp_path / "stack.env"
+    env_file.write_text(STACK_ENV)
+    return env_file
+
+
+def test_stack_env_gives_a_service_everything_when_the_environment_names_no_address(
+    secured_stack_env: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    env_file = secured_stack_env
+    monkeypatch.setenv("NEWSWIRE_KAFKA_CLIENT_ID", "mine")  # not an address: the file still applies
+    kafka = KafkaSettings(_env_file=env_file)  # type: ignore[call-arg]
+    assert (kafka.bootstrap_servers, kafka.security_protocol) == ("127.0.0.1:1111", "SASL_SSL")
+    assert kafka.sasl_username == "local-user" and kafka.client_id == "mine"
+    assert kafka.sasl_password is not None and kafka.sasl_password.get_secret_value() == SECRET
+    es = ElasticsearchSettings(_env_file=env_file)  # type: ignore[call-arg]
+    assert (es.url, es.username) == ("https://127.0.0.1:2222", "local-user")
+
+
+def test_stack_env_gives_nothing_to_a_service_whose_address_the_environment_sets(
+    secured_stack_env: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    env_file = secured_stack_env
+    monkeypatch.setenv("NEWSWIRE_KAFKA_BOOTSTRAP_SERVERS", "prod:9092")
+    monkeypatch.setenv("NEWSWIRE_ES_URL", "https://prod:9200")
+    kafka = KafkaSettings(_env_file=env_file)  # type: ignore[call-arg]
+    assert kafka.bootstrap_servers == "prod:9092"
+    assert (kafka.security_protocol, kafka.sasl_username, kafka.sasl_password) == (
+        "PLAINTEXT",
+        None,
+        None,
+    )
+    assert SECRET not in str(kafka.client_options())
+    es = ElasticsearchSettings(_env_file=env_file)  # type: ignore[call-arg]
+    assert (es.url, es.username, es.password, es.ca_certs) == (
+        "https://prod:9200",
+        None,
+        None,
+        None,
+    )
+    assert "basic_auth" not in es.client_options() and "auth" not in es.http_options()
+    # Per service: ES named elsewhere still leaves Kafka to the file, and an argument counts too.
+    monkeypatch.delenv("NEWSWIRE_KAFKA_BOOTSTRAP_SERVERS")
+    assert KafkaSettings(_env_file=env_file).sasl_username == "local-user"  # type: ignore[call-arg]
+    named = KafkaSettings(_env_file=env_file, bootstrap_servers="other:9092")  # type: ignore[call-arg]
+    assert named.sasl_username is None
+    # An empty address variable is unset: the file applies again.
+    monkeypatch.setenv("NEWSWIRE_ES_URL", "")
+    assert ElasticsearchSettings(_env_file=env_file).username == "local-user"  # type: ignore[call-arg]
+
+
+def test_set_but_empty_variables_count_as_unset(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _no_env(monkeypatch, "NEWSWIRE_KAFKA_")
+    _no_env(monkeypatch, "NEWSWIRE_ES_")
+    for name in (
+        "NEWSWIRE_ES_USERNAME",
+        "NEWSWIRE_ES_CA_CERTS",
+        "NEWSWIRE_KAFKA_SSL_CAFILE",
+        "NEWSWIRE_KAFKA_SECURITY_PROTOCOL",
+        "NEWSWIRE_ES_REQUEST_TIMEOUT",  # an old name, read by another source
+    ):
+        monkeypatch.setenv(name, "")
+    kafka = KafkaSettings(_env_file=None)  # type: ignore[call-arg]
+    assert (kafka.security_protocol, kafka.ssl_cafile) == ("PLAINTEXT", None)
+    es = ElasticsearchSettings(_env_file=None)  # type: ignore[call-arg]
+    assert (es.username, es.ca_certs, es.request_timeout_seconds) == (None, None, 30.0)
+
+
+def test_gssapi_needs_no_username_or_password(monkeypatch: pytest.MonkeyPatch) -> None:
+    _no_env(monkeypatch, "NEWSWIRE_KAFKA_")
+    monkeypatch.setenv("NEWSWIRE_KAFKA_SECURITY_PROTOCOL", "SASL_SSL")
+    monkeypatch.setenv("NEWSWIRE_KAFKA_SASL_MECHANISM", "gssapi")
+    settings = KafkaSettings(_env_file=None)  # type: ignore[call-arg]
+    options = settings.client_options()
+    assert options["sasl_mechanism"] == "GSSAPI"
+    assert "sasl_plain_username" not in options and "sasl_plain_password" not in options
+    assert settings.address() == "127.0.0.1:9092 (SASL_SSL, GSSAPI)"
+
+
+def test_https_without_a_ca_verifies_against_the_system_trust_store(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    _no_env(monkeypatch, "NEWSWIRE_ES_")
+    monkeypatch.setenv("NEWSWIRE_ES_URL", "https://es.example:9200")
+    settings = ElasticsearchSettings(_env_file=None)  # type: ignore[call-arg]
+    system = ssl.create_default_context().cert_store_stats()
+    for context in (settings.http_options()["verify"], settings.client_options()["ssl_context"]):
+        assert isinstance(context, ssl.SSLContext)
+        assert context.verify_mode == ssl.CERT_REQUIRED and context.check_hostname
+        assert context.cert_store_stats() == system
+    monkeypatch.setenv("NEWSWIRE_ES_URL", "http://es.example:9200")
+    plain = ElasticsearchSettings(_env_file=None)  # type: ignore[call-arg]
+    assert "verify" not in plain.http_options() and "ssl_context" not in plain.client_options()

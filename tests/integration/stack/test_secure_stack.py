@@ -51,13 +51,19 @@ COMMAND_TIMEOUT_S = 120
 
 
 class SecureStack:
-    """The test's secured stack: its ``stack status --json`` and a production environment."""
+    """The test's secured stack: its ``stack status --json``, passwords and a production env.
+
+    The status names the credentials file; the passwords are read from it, as a user would.
+    """
 
     def __init__(self, home: Path, status: dict[str, Any], no_stack_home: Path) -> None:
         self.home = home
         self.status = status
         self.kafka: dict[str, Any] = status["kafka"]
         self.es: dict[str, Any] = status["elasticsearch"]
+        credentials = json.loads(Path(status["credentials_file"]).read_text())
+        self.kafka_password: str = credentials["kafka_password"]
+        self.es_password: str = credentials["es_password"]
         self._no_stack_home = no_stack_home
 
     def environment(self, **overrides: str | None) -> dict[str, str]:
@@ -75,12 +81,12 @@ class SecureStack:
                 "NEWSWIRE_KAFKA_SECURITY_PROTOCOL": self.kafka["security_protocol"],
                 "NEWSWIRE_KAFKA_SASL_MECHANISM": self.kafka["sasl_mechanism"],
                 "NEWSWIRE_KAFKA_SASL_USERNAME": self.kafka["sasl_username"],
-                "NEWSWIRE_KAFKA_SASL_PASSWORD": self.kafka["sasl_password"],
+                "NEWSWIRE_KAFKA_SASL_PASSWORD": self.kafka_password,
                 "NEWSWIRE_KAFKA_SSL_CAFILE": self.kafka["ssl_cafile"],
                 "NEWSWIRE_ES_URL": self.es["url"],
                 "NEWSWIRE_ES_CA_CERTS": self.es["ca_certs"],
                 "NEWSWIRE_ES_USERNAME": self.es["username"],
-                "NEWSWIRE_ES_PASSWORD": self.es["password"],
+                "NEWSWIRE_ES_PASSWORD": self.es_password,
             }
         )
         for key, value in overrides.items():
@@ -98,7 +104,7 @@ class SecureStack:
             security_protocol=self.kafka["security_protocol"],
             sasl_mechanism=self.kafka["sasl_mechanism"],
             sasl_username=self.kafka["sasl_username"],
-            sasl_password=SecretStr(self.kafka["sasl_password"]),
+            sasl_password=SecretStr(self.kafka_password),
             ssl_cafile=Path(self.kafka["ssl_cafile"]),
         )
 
@@ -181,13 +187,26 @@ def test_the_secured_stack_reports_what_clients_need_and_keeps_its_secrets_priva
     for secret_file in ("stack.env", "security/credentials.json", "security/server.key"):
         mode = (secure_stack.home / secret_file).stat().st_mode & 0o777
         assert mode == 0o600, f"{secret_file} has mode {mode:o}"
-    env_text = (secure_stack.home / "stack.env").read_text()
-    assert f"NEWSWIRE_ES_PASSWORD={secure_stack.es['password']}" in env_text
-    assert f"NEWSWIRE_KAFKA_SASL_PASSWORD={secure_stack.kafka['sasl_password']}" in env_text
+    env_file = secure_stack.home / "stack.env"
+    env_text = env_file.read_text()
+    assert f"NEWSWIRE_ES_PASSWORD={secure_stack.es_password}" in env_text
+    assert f"NEWSWIRE_KAFKA_SASL_PASSWORD={secure_stack.kafka_password}" in env_text
+    # `stack up --json` names the credentials file but prints no password.
+    printed = json.dumps(status)
+    assert status["credentials_file"] == str(secure_stack.home / "security/credentials.json")
+    assert secure_stack.es_password not in printed and secure_stack.kafka_password not in printed
+    # The SCRAM users' argument file of `kafka-storage format` is gone after formatting.
+    assert not (secure_stack.home / "kafka" / "format.args").exists()
     # The stack reads its own credentials back to probe the secured servers.
-    again = StackManager(StackSettings(home=secure_stack.home, security=True)).status()
+    manager = StackManager(StackSettings(home=secure_stack.home, security=True))
+    again = manager.status()
     assert again.running
     assert again.elasticsearch is not None and again.elasticsearch.health in {"green", "yellow"}
+    # Reusing the running stack leaves stack.env as it was (not even rewritten).
+    before = env_file.stat()
+    assert manager.up().reused
+    after = env_file.stat()
+    assert (after.st_ino, after.st_mtime_ns) == (before.st_ino, before.st_mtime_ns)
 
 
 def test_plaintext_unverified_and_unauthenticated_clients_are_refused(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import ipaddress
+import json
 import ssl
 from pathlib import Path
 
@@ -15,8 +16,8 @@ from newswire.settings import StackSettings
 from newswire.stack import StackManager, security
 from newswire.stack.elasticsearch import ElasticsearchLayout, NodeSecurity, elasticsearch_yml
 from newswire.stack.errors import StackError
-from newswire.stack.kafka import BrokerSecurity, KafkaLayout, server_properties
-from newswire.stack.manager import StackState
+from newswire.stack.kafka import BrokerSecurity, KafkaLayout, redact, server_properties
+from newswire.stack.manager import StackState, status_json
 
 
 def test_the_server_certificate_is_for_loopback_and_verifies_against_the_ca(
@@ -120,7 +121,118 @@ def test_a_stack_keeps_the_security_it_was_created_with(
     tmp_path: Path, created: bool, asked: bool
 ) -> None:
     settings = StackSettings(home=tmp_path, security=asked)
-    state = StackState(
+    state = _state(settings, security=created)
+    (tmp_path / "stack.json").write_text(state.model_dump_json())
+    words = ("on", "off") if created else ("off", "on")
+    with pytest.raises(StackError, match="created with security {}, not {}".format(*words)):
+        StackManager(settings).up()
+    # Unset, the setting means "as created": the check passes (and starting is not tested here).
+    assert StackSettings(home=tmp_path).security is None
+
+
+def test_a_truncated_or_mismatched_key_is_not_taken_as_valid_and_is_made_anew(
+    tmp_path: Path,
+) -> None:
+    layout = security.SecurityLayout(tmp_path)
+    credentials = security.load_or_create(layout)
+    assert security.certificates_problem(layout) is None
+    whole = layout.server_key.read_bytes()
+    layout.server_key.write_bytes(whole[: len(whole) // 2])
+    assert security.certificates_problem(layout) is not None
+    old_cert = layout.server_cert.read_bytes()
+    # Certificates are made anew; the passwords (known to the broker's storage) are kept.
+    assert security.load_or_create(layout, kafka_formatted=True) == credentials
+    assert security.certificates_problem(layout) is None
+    assert layout.server_cert.read_bytes() != old_cert
+    context = ssl.create_default_context(cafile=str(layout.ca_cert))
+    context.load_cert_chain(layout.server_cert, layout.server_key)
+    # A key that is not the certificate's is refused too.
+    other = security.SecurityLayout(tmp_path / "other")
+    security.generate_certificates(other)
+    layout.server_key.write_bytes(other.server_key.read_bytes())
+    assert "is not the key of" in str(security.certificates_problem(layout))
+
+
+def test_new_passwords_are_refused_for_a_kafka_storage_formatted_with_old_ones(
+    tmp_path: Path,
+) -> None:
+    layout = security.SecurityLayout(tmp_path)
+    security.load_or_create(layout)
+    layout.credentials.unlink()
+    with pytest.raises(StackError, match="remove the stack folder"):
+        security.load_or_create(layout, kafka_formatted=True)
+    assert not layout.credentials.exists()
+    # A stack whose broker was never formatted gets new ones.
+    assert security.load_or_create(layout, kafka_formatted=False) is not None
+
+
+def test_the_manager_refuses_missing_credentials_once_kafka_was_formatted(tmp_path: Path) -> None:
+    manager = StackManager(StackSettings(home=tmp_path, security=True))
+    state = _state(manager.settings, security=True)
+    first = manager._credentials(state)
+    assert first is not None
+    manager.security_layout.credentials.unlink()
+    manager.kafka_layout.data.mkdir(parents=True)
+    (manager.kafka_layout.data / "meta.properties").write_text("cluster.id=x\n")
+    assert manager.kafka_layout.formatted
+    with pytest.raises(StackError, match="already formatted"):
+        manager._credentials(state)
+
+
+def test_format_errors_quote_the_tool_without_passwords() -> None:
+    line = (
+        "Error: bad SCRAM credential SCRAM-SHA-512=[name=newswire,password=hunter2-abc] "
+        "and admin-pass-xyz"
+    )
+    redacted = redact(line, ["admin-pass-xyz", "hunter2-abc", ""])
+    assert "hunter2-abc" not in redacted and "admin-pass-xyz" not in redacted
+    assert "name=newswire,password=***]" in redacted
+    # A password the list misses is still caught by its `password=` form.
+    assert redact("password=other-secret,", []) == "password=***,"
+
+
+def test_stack_status_json_names_the_credentials_file_not_the_passwords(tmp_path: Path) -> None:
+    manager = StackManager(StackSettings(home=tmp_path, security=True))
+    state = _state(manager.settings, security=True)
+    credentials = manager._credentials(state)
+    assert credentials is not None
+    status = manager._status(state, credentials)  # nothing runs: only the document is checked
+    document = json.loads(status_json(status))
+    assert document["credentials_file"] == str(manager.security_layout.credentials)
+    assert document["kafka"]["bootstrap_servers"] == f"127.0.0.1:{state.kafka_port}"
+    assert document["elasticsearch"]["url"] == f"https://127.0.0.1:{state.elasticsearch_port}"
+    assert "pid" in document["elasticsearch"]
+    assert document["kafka"]["sasl_username"] == security.KAFKA_USER
+    text = status_json(status)
+    for secret in (credentials.kafka_password, credentials.es_password):
+        assert secret not in text
+    assert "password" not in text.replace("credentials_file", "")
+    plain = StackManager(StackSettings(home=tmp_path / "plain"))
+    plain_status = plain._status(_state(plain.settings, security=False), None)
+    assert "credentials_file" not in json.loads(status_json(plain_status))
+
+
+def test_stack_env_is_private_and_not_rewritten_when_unchanged(tmp_path: Path) -> None:
+    manager = StackManager(StackSettings(home=tmp_path, security=True))
+    state = _state(manager.settings, security=True)
+    kafka_settings, es_settings = manager.client_settings(state, manager._credentials(state))
+    manager.env_path.write_text("stale\n")
+    manager.env_path.chmod(0o644)
+    manager._write_env(kafka_settings, es_settings)
+    first = manager.env_path.stat()
+    assert first.st_mode & 0o777 == 0o600
+    assert "NEWSWIRE_ES_PASSWORD=" in manager.env_path.read_text()
+    manager._write_env(kafka_settings, es_settings)
+    again = manager.env_path.stat()
+    assert (again.st_ino, again.st_mtime_ns) == (first.st_ino, first.st_mtime_ns)
+    # The same content with a mode that lets others read it is written anew, privately.
+    manager.env_path.chmod(0o644)
+    manager._write_env(kafka_settings, es_settings)
+    assert manager.env_path.stat().st_mode & 0o777 == 0o600
+
+
+def _state(settings: StackSettings, *, security: bool) -> StackState:
+    return StackState(
         kafka_version=settings.kafka_version,
         elasticsearch_version=settings.elasticsearch_version,
         kafka_port=1,
@@ -128,11 +240,5 @@ def test_a_stack_keeps_the_security_it_was_created_with(
         elasticsearch_port=3,
         elasticsearch_transport_port=4,
         kafka_cluster_id="x",
-        security=created,
+        security=security,
     )
-    (tmp_path / "stack.json").write_text(state.model_dump_json())
-    words = ("on", "off") if created else ("off", "on")
-    with pytest.raises(StackError, match="created with security {}, not {}".format(*words)):
-        StackManager(settings).up()
-    # Unset, the setting means "as created": the check passes (and starting is not tested here).
-    assert StackSettings(home=tmp_path).security is None
