@@ -114,17 +114,23 @@ def ingest_news() -> None:
     def fetch(source_id: str, catalogue: str, decided_at: str | None = None) -> str:
         """Fetch one source; returns the path of its FetchedDocument references."""
         from newswire.ingest.fetch import FetchPool, FetchSettings
-        from newswire.ingest.metrics import failing_stage, fetch_report, report_stages
+        from newswire.ingest.metrics import (
+            MetricsSettings,
+            failing_stage,
+            fetch_report,
+            report_stages,
+        )
         from newswire.ingest.pipeline import fetch_source
         from newswire.ingest.schedule import record_fetches
 
         settings = _settings()
         pool = FetchPool(FetchSettings())
-        with failing_stage(source_id, "fetch"):
+        metrics = MetricsSettings()
+        with failing_stage(source_id, "fetch", metrics):
             outcome = fetch_source(
                 source_id, Path(catalogue), run_id=_run_id(), settings=settings, pool=pool
             )
-        report_stages([fetch_report(outcome)])
+        report_stages([fetch_report(outcome)], metrics)
         when = datetime.fromisoformat(decided_at) if decided_at else datetime.now(UTC)
         record_fetches(settings, {source_id: when})
         return outcome.path
@@ -132,12 +138,18 @@ def ingest_news() -> None:
     @task(execution_timeout=timedelta(minutes=20))
     def normalize(fetched_path: str) -> str:
         """Normalize and de-duplicate one source; returns the path of its accepted articles."""
-        from newswire.ingest.metrics import failing_stage, normalize_report, report_stages
+        from newswire.ingest.metrics import (
+            MetricsSettings,
+            failing_stage,
+            normalize_report,
+            report_stages,
+        )
         from newswire.ingest.pipeline import normalize_source
 
-        with failing_stage(Path(fetched_path).stem, "normalize"):
+        metrics = MetricsSettings()
+        with failing_stage(Path(fetched_path).stem, "normalize", metrics):
             outcome = normalize_source(fetched_path, run_id=_run_id(), settings=_settings())
-        report_stages([normalize_report(outcome)])
+        report_stages([normalize_report(outcome)], metrics)
         return outcome.path
 
     @task(execution_timeout=timedelta(minutes=10))
@@ -145,12 +157,18 @@ def ingest_news() -> None:
         """Publish one source's due articles; returns the path of those sent with new text."""
         from collections import Counter
 
-        from newswire.ingest.metrics import failing_stage, publish_report, report_stages
+        from newswire.ingest.metrics import (
+            MetricsSettings,
+            failing_stage,
+            publish_report,
+            report_stages,
+        )
         from newswire.ingest.pipeline import publish_source
         from newswire.settings import KafkaSettings
 
         source_id, sent = Path(accepted_path).stem, Counter[str]()
-        with failing_stage(source_id, "publish"):
+        metrics = MetricsSettings()
+        with failing_stage(source_id, "publish", metrics):
             path = publish_source(
                 accepted_path,
                 run_id=_run_id(),
@@ -158,7 +176,7 @@ def ingest_news() -> None:
                 kafka_settings=KafkaSettings(),
                 tally=sent,
             )
-        report_stages([publish_report(source_id, sum(sent.values()))])
+        report_stages([publish_report(source_id, sum(sent.values()))], metrics)
         return path
 
     @task(execution_timeout=timedelta(minutes=30))
@@ -169,14 +187,20 @@ def ingest_news() -> None:
         from airflow.exceptions import AirflowSkipException
 
         from newswire.extract.settings import ExtractSettings
-        from newswire.ingest.metrics import extract_report, failing_stage, report_stages
+        from newswire.ingest.metrics import (
+            MetricsSettings,
+            extract_report,
+            failing_stage,
+            report_stages,
+        )
         from newswire.ingest.pipeline import extract_and_publish_events
         from newswire.settings import KafkaSettings
 
         if not (params or {}).get("extract_events", True):
             raise AirflowSkipException("event extraction is off (param extract_events)")
         source_id, events = Path(published_path).stem, Counter[tuple[str, str]]()
-        with failing_stage(source_id, "extract"):
+        metrics = MetricsSettings()
+        with failing_stage(source_id, "extract", metrics):
             sent = extract_and_publish_events(
                 [published_path],
                 kafka_settings=KafkaSettings(),
@@ -186,7 +210,7 @@ def ingest_news() -> None:
         by_type = Counter[str]()
         for (_, kind), count in events.items():
             by_type[kind] += count
-        report_stages([extract_report(source_id, by_type)])
+        report_stages([extract_report(source_id, by_type)], metrics)
         return sent
 
     sources = list_sources()

@@ -289,7 +289,7 @@ def log_report(report: StageReport) -> None:
     log_fields(log, message, report.fields(), level=level)
 
 
-def report_stages(reports: Iterable[StageReport], settings: MetricsSettings | None = None) -> None:
+def report_stages(reports: Iterable[StageReport], settings: MetricsSettings) -> None:
     """Log each report's line and, with a metrics directory, add them to the textfiles.
 
     A metrics directory that cannot be written is logged, not raised: the counts are in the
@@ -298,7 +298,7 @@ def report_stages(reports: Iterable[StageReport], settings: MetricsSettings | No
     chosen = list(reports)
     for report in chosen:
         log_report(report)
-    directory = (settings or MetricsSettings()).metrics_dir
+    directory = settings.metrics_dir
     if directory is None:
         return
     try:
@@ -308,9 +308,7 @@ def report_stages(reports: Iterable[StageReport], settings: MetricsSettings | No
 
 
 @contextmanager
-def failing_stage(
-    source_id: str, stage: Stage, settings: MetricsSettings | None = None
-) -> Iterator[None]:
+def failing_stage(source_id: str, stage: Stage, settings: MetricsSettings) -> Iterator[None]:
     """Report a stage in which the whole source failed (a :class:`NewswireError`), then re-raise.
 
     For task bodies: the failed attempt is logged and counted, and the task fails as before.

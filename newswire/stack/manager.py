@@ -152,8 +152,8 @@ def elasticsearch_server(
 class StackManager:
     """Starts and stops the local Kafka broker and Elasticsearch node of one run directory."""
 
-    def __init__(self, settings: StackSettings | None = None) -> None:
-        self.settings = settings or StackSettings()
+    def __init__(self, settings: StackSettings) -> None:
+        self.settings = settings
         self.home = self.settings.home
         self.kafka_layout = kafka.KafkaLayout(self.home / "kafka")
         self.es_layout = es.ElasticsearchLayout(self.home / "elasticsearch")

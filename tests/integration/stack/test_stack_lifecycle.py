@@ -40,7 +40,7 @@ def run_dir() -> Iterator[Path]:
 
 
 def test_stack_up_twice_reuses_the_running_stack() -> None:
-    manager = StackManager()
+    manager = StackManager(StackSettings())
     before = manager.status()
     assert before.running, "the shared stack should be up (newswire stack up)"
     again = manager.up()
