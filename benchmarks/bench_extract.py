@@ -11,7 +11,7 @@ Measurements, in one process, after warming both pipelines outside the timed par
 
 - baseline: the same spaCy model (``ExtractSettings().model``, all its components) with
   ``nlp.pipe`` over every full text;
-- ours: ``EventExtractor().open().extract_inputs`` over chunks of ``articles_per_chunk``
+- ours: ``EventExtractor(settings).open().extract_inputs`` over chunks of ``articles_per_chunk``
   articles, as the pipeline does (pre-filter, parse of candidate sentences only, rules,
   merging, Event records).
 

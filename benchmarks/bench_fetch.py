@@ -27,6 +27,7 @@ from pathlib import Path
 
 import yaml
 
+from newswire.ingest.fetch import FetchPool, FetchSettings
 from newswire.ingest.pipeline import fetch_source, normalize_source
 from newswire.ingest.settings import IngestSettings
 
@@ -126,7 +127,8 @@ def start_server(counters: Counters) -> tuple[ThreadingHTTPServer, dict[str, byt
 
 def poll(catalogue: Path, settings: IngestSettings, run: str) -> tuple[int, int, int]:
     """One pass of the fetch and normalize tasks: (documents, fetch errors, normalize errors)."""
-    fetched = fetch_source("bench-feed", catalogue, run_id=run, settings=settings)
+    pool = FetchPool(FetchSettings())
+    fetched = fetch_source("bench-feed", catalogue, run_id=run, settings=settings, pool=pool)
     normalized = normalize_source(fetched.path, run_id=run, settings=settings)
     return fetched.documents, fetched.errors, normalized.errors
 
@@ -156,7 +158,7 @@ def run_mode(
         "rate_limit_per_second": 100.0,
         "max_items": articles,
     }
-    # The fetch task builds its fetcher from the environment, as in production.
+    # poll() builds the fetch settings from the environment, as the DAG task does.
     os.environ["NEWSWIRE_FETCH_CONDITIONAL_GET"] = "true" if conditional else "false"
     with tempfile.TemporaryDirectory(prefix="bench-fetch-") as tmp:
         catalogue = Path(tmp) / "catalogue.yaml"

@@ -67,15 +67,20 @@ def consumed_count(runtime: ConsumerRuntime[Contract], topic: str) -> float:
     )
 
 
-def indexer_seconds(settings: IndexerSettings, count: int) -> float:
-    """Seconds from the first record consumed to the last one indexed, for ``count`` records."""
+def start_indexer(settings: IndexerSettings) -> tuple[ConsumerRuntime[Contract], threading.Thread]:
+    """An indexer running in a thread until its runtime is stopped; its runtime and thread."""
     service = IndexerService(settings)
     worker = threading.Thread(
         target=service.run, args=(None,), kwargs={"install_signal_handlers": False}, daemon=True
     )
     worker.start()
     service.ready.wait(60)
-    runtime = service.runtime
+    return service.runtime, worker
+
+
+def indexer_seconds(settings: IndexerSettings, count: int) -> float:
+    """Seconds from the first record consumed to the last one indexed, for ``count`` records."""
+    runtime, worker = start_indexer(settings)
     topic = settings.events_topic
     while consumed_count(runtime, topic) == 0:
         time.sleep(0.002)
@@ -133,13 +138,7 @@ def main() -> int:
             raw_runs.append(raw_bulk_seconds(es, raw_alias, events))
             indexer_runs.append(indexer_seconds(settings, count))
 
-        service = IndexerService(settings)
-        worker = threading.Thread(
-            target=service.run, args=(None,), kwargs={"install_signal_handlers": False}, daemon=True
-        )
-        worker.start()
-        service.ready.wait(60)
-        runtime = service.runtime
+        runtime, worker = start_indexer(settings)
         while not runtime_has_assignment(runtime):
             time.sleep(0.05)
 

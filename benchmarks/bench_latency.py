@@ -70,7 +70,7 @@ from newswire.demo.runner import services
 from newswire.demo.website import SiteStory, _Handler, page_html
 from newswire.fsutil import write_text_atomically
 from newswire.resources import resource_path
-from newswire.settings import ElasticsearchSettings
+from newswire.settings import ElasticsearchSettings, StackSettings
 from newswire.stack import StackManager
 from schemas.indices import ARTICLES_INDEX
 
@@ -477,14 +477,14 @@ def feed_items(
     return watcher.errors, loads
 
 
-def airflow_in_mode(warm: bool | None) -> AirflowManager:
+def airflow_in_mode(warm: bool | None, stack: StackSettings) -> AirflowManager:
     """The local Airflow with warm task processes on or off (``None``: as configured).
 
     The running Airflow is stopped when it runs in the other mode (``airflow up`` writes the
     warm-up's local settings only when it is on, so the file tells the running mode).
     """
     settings = AirflowSettings() if warm is None else AirflowSettings(warm_tasks=warm)
-    manager = AirflowManager(settings)
+    manager = AirflowManager(settings, stack)
     running_warm = (manager.home / "config" / LOCAL_SETTINGS_FILE).exists()
     if manager.status().running and running_warm != settings.warm_tasks:
         print(f"restarting Airflow with warm_tasks={settings.warm_tasks}")
@@ -492,10 +492,10 @@ def airflow_in_mode(warm: bool | None) -> AirflowManager:
     return manager
 
 
-def run(args: argparse.Namespace, manager: AirflowManager) -> dict[str, Any]:
+def run(args: argparse.Namespace, manager: AirflowManager, stack: StackSettings) -> dict[str, Any]:
     """Start everything, feed items, watch, attribute; returns the summary."""
-    stack = StackManager().up()
-    print(f"stack: Kafka {stack.bootstrap_servers}, Elasticsearch {stack.elasticsearch_url}")
+    running = StackManager(stack).up()
+    print(f"stack: Kafka {running.bootstrap_servers}, Elasticsearch {running.elasticsearch_url}")
     airflow = manager.up()
     print(
         f"Airflow {airflow.version} at {airflow.api_url}, "
@@ -604,18 +604,19 @@ def main() -> None:
     )
     parser.add_argument("--json", type=Path, help="also write the figures (and per item) here")
     args = parser.parse_args()
-    was_running = AirflowManager().status().running
+    stack = StackSettings()
+    was_running = AirflowManager(AirflowSettings(), stack).status().running
     results: dict[str, dict[str, Any]] = {}
     try:
         for warm in (False, True) if args.baseline else (None,):
-            result = run(args, airflow_in_mode(warm))
+            result = run(args, airflow_in_mode(warm, stack), stack)
             label = "warm task processes" if result["warm_tasks"] else "cold task processes"
             results[label] = result
             print(f"\n== {label}")
             print_summary(result)
     finally:
         if not was_running:
-            AirflowManager().down()
+            AirflowManager(AirflowSettings(), stack).down()
     if args.json:
         args.json.write_text(json.dumps(results, indent=2))
     if len(results) == 2:

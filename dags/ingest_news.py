@@ -18,6 +18,9 @@ source, so a source that fails after its retries never holds back the others.
 * Re-running a data interval publishes nothing new (conditional GET, stable ids, dedup state).
 * A task that fails for good loses nothing: validators of what was fetched are stored only
   once its articles are recorded, and the next publish sends what an earlier one could not.
+* Every task logs one line per source with its counters (fetched, not modified, accepted,
+  duplicates, deferred, failed, events by type) and, when `NEWSWIRE_METRICS_DIR` is set, adds
+  them to that source's Prometheus textfile there (see the README, "Metrics and logs").
 * `extract_events` (param, default on) runs event extraction (spaCy, model loaded once per task
   process) over the accepted articles; turn it off to ingest only.
 
@@ -110,11 +113,24 @@ def ingest_news() -> None:
     @task(pool=FETCH_POOL, execution_timeout=timedelta(minutes=15))
     def fetch(source_id: str, catalogue: str, decided_at: str | None = None) -> str:
         """Fetch one source; returns the path of its FetchedDocument references."""
+        from newswire.ingest.fetch import FetchPool, FetchSettings
+        from newswire.ingest.metrics import (
+            MetricsSettings,
+            failing_stage,
+            fetch_report,
+            report_stages,
+        )
         from newswire.ingest.pipeline import fetch_source
         from newswire.ingest.schedule import record_fetches
 
         settings = _settings()
-        outcome = fetch_source(source_id, Path(catalogue), run_id=_run_id(), settings=settings)
+        pool = FetchPool(FetchSettings())
+        metrics = MetricsSettings()
+        with failing_stage(source_id, "fetch", metrics):
+            outcome = fetch_source(
+                source_id, Path(catalogue), run_id=_run_id(), settings=settings, pool=pool
+            )
+        report_stages([fetch_report(outcome)], metrics)
         when = datetime.fromisoformat(decided_at) if decided_at else datetime.now(UTC)
         record_fetches(settings, {source_id: when})
         return outcome.path
@@ -122,27 +138,80 @@ def ingest_news() -> None:
     @task(execution_timeout=timedelta(minutes=20))
     def normalize(fetched_path: str) -> str:
         """Normalize and de-duplicate one source; returns the path of its accepted articles."""
+        from newswire.ingest.metrics import (
+            MetricsSettings,
+            failing_stage,
+            normalize_report,
+            report_stages,
+        )
         from newswire.ingest.pipeline import normalize_source
 
-        return normalize_source(fetched_path, run_id=_run_id(), settings=_settings()).path
+        metrics = MetricsSettings()
+        with failing_stage(Path(fetched_path).stem, "normalize", metrics):
+            outcome = normalize_source(fetched_path, run_id=_run_id(), settings=_settings())
+        report_stages([normalize_report(outcome)], metrics)
+        return outcome.path
 
     @task(execution_timeout=timedelta(minutes=10))
     def publish(accepted_path: str) -> str:
         """Publish one source's due articles; returns the path of those sent with new text."""
-        from newswire.ingest.pipeline import publish_source
+        from collections import Counter
 
-        return publish_source(accepted_path, run_id=_run_id(), settings=_settings())
+        from newswire.ingest.metrics import (
+            MetricsSettings,
+            failing_stage,
+            publish_report,
+            report_stages,
+        )
+        from newswire.ingest.pipeline import publish_source
+        from newswire.settings import KafkaSettings
+
+        source_id, sent = Path(accepted_path).stem, Counter[str]()
+        metrics = MetricsSettings()
+        with failing_stage(source_id, "publish", metrics):
+            path = publish_source(
+                accepted_path,
+                run_id=_run_id(),
+                settings=_settings(),
+                kafka_settings=KafkaSettings(),
+                tally=sent,
+            )
+        report_stages([publish_report(source_id, sum(sent.values()))], metrics)
+        return path
 
     @task(execution_timeout=timedelta(minutes=30))
     def extract_events(published_path: str, params: dict[str, Any] | None = None) -> int:
         """Extract the events of one source's published articles to news.events.v1."""
+        from collections import Counter
+
         from airflow.exceptions import AirflowSkipException
 
+        from newswire.extract.settings import ExtractSettings
+        from newswire.ingest.metrics import (
+            MetricsSettings,
+            extract_report,
+            failing_stage,
+            report_stages,
+        )
         from newswire.ingest.pipeline import extract_and_publish_events
+        from newswire.settings import KafkaSettings
 
         if not (params or {}).get("extract_events", True):
             raise AirflowSkipException("event extraction is off (param extract_events)")
-        return extract_and_publish_events([published_path])
+        source_id, events = Path(published_path).stem, Counter[tuple[str, str]]()
+        metrics = MetricsSettings()
+        with failing_stage(source_id, "extract", metrics):
+            sent = extract_and_publish_events(
+                [published_path],
+                kafka_settings=KafkaSettings(),
+                extract_settings=ExtractSettings(),
+                tally=events,
+            )
+        by_type = Counter[str]()
+        for (_, kind), count in events.items():
+            by_type[kind] += count
+        report_stages([extract_report(source_id, by_type)], metrics)
+        return sent
 
     sources = list_sources()
     fetched = fetch.expand_kwargs(sources)

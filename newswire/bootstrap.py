@@ -36,7 +36,10 @@ class BootstrapError(NewswireError):
 class KibanaSettings(BaseSettings):
     """How to reach Kibana (env prefix ``NEWSWIRE_KIBANA_``)."""
 
-    model_config = SettingsConfigDict(env_prefix="NEWSWIRE_KIBANA_", extra="ignore", frozen=True)
+    # Errors never quote the values given (the password).
+    model_config = SettingsConfigDict(
+        env_prefix="NEWSWIRE_KIBANA_", extra="ignore", frozen=True, hide_input_in_errors=True
+    )
 
     url: str | None = None
     username: str | None = None

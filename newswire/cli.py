@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import logging
-import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING, TypeVar
 
 import typer
 from pydantic import ValidationError
@@ -17,7 +18,13 @@ from newswire.errors import NewswireError
 from newswire.extract.commands import eval_command, extract_command
 from newswire.ingest.commands import ingest_command, normalize_command
 from newswire.transport.dlq_commands import dlq_app
-from newswire.validation import describe_errors
+from newswire.validation import describe_settings_error
+
+if TYPE_CHECKING:
+    from newswire.stack import StackManager, StackStatus
+    from newswire.stack.manager import ServerStatus
+
+T = TypeVar("T")
 
 app = typer.Typer(
     name="newswire",
@@ -38,10 +45,7 @@ err = Console(stderr=True)
 
 
 def _fail(exc: Exception) -> typer.Exit:
-    if isinstance(exc, ValidationError):
-        message = f"invalid {exc.title} settings: {describe_errors(exc, root='')}"
-    else:
-        message = str(exc)
+    message = describe_settings_error(exc) if isinstance(exc, ValidationError) else str(exc)
     err.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
     return typer.Exit(code=1)
 
@@ -50,95 +54,101 @@ def _fail(exc: Exception) -> typer.Exit:
 def main(
     verbose: bool = typer.Option(False, "--verbose", "-v", help="Log at debug level."),
 ) -> None:
-    """Configure logging for every subcommand."""
-    logging.basicConfig(
-        level=logging.DEBUG if verbose else logging.INFO,
-        stream=sys.stderr,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    """Configure logging for every subcommand (``NEWSWIRE_LOG_FORMAT=json|console``)."""
+    from newswire.logs import LogSettings, configure_logging
+
+    try:
+        settings = LogSettings()
+    except ValidationError as exc:
+        raise _fail(exc) from exc
+    # A host that configured logging already (pytest, Airflow) keeps its handlers.
+    configure_logging(
+        settings,
+        default="console",
+        level=logging.DEBUG if verbose else None,
+        respect_existing=True,
     )
-    # kafka-python is chatty at INFO about every connection.
-    logging.getLogger("kafka").setLevel(logging.WARNING)
-    logging.getLogger("elastic_transport").setLevel(logging.WARNING)
-    logging.getLogger("httpx").setLevel(logging.WARNING)
+
+
+def _stack(action: Callable[[StackManager], T], *, secure: bool = False) -> T:
+    """Run ``action`` on a stack manager built from the environment; errors exit 1.
+
+    ``secure`` turns security on whatever the environment says (``stack up --secure``).
+    """
+    from newswire.settings import StackSettings
+    from newswire.stack import StackManager
+
+    try:
+        return action(StackManager(StackSettings(security=True) if secure else StackSettings()))
+    except (NewswireError, ValidationError) as exc:
+        raise _fail(exc) from exc
+
+
+def _show_status(status: StackStatus, *, json_output: bool, verb: str) -> None:
+    from newswire.stack.manager import status_json
+
+    if json_output:
+        typer.echo(status_json(status))
+    else:
+        _print_status(status, verb=verb)
 
 
 @stack_app.command("up")
 def stack_up(
     json_output: bool = typer.Option(False, "--json", help="Print status as JSON."),
+    secure: bool = typer.Option(
+        False,
+        "--secure",
+        help="Security on (as NEWSWIRE_STACK_SECURITY=on): Elasticsearch over TLS with a user, "
+        "Kafka over SASL_SSL/SCRAM-SHA-512. Chosen when the stack is created.",
+    ),
 ) -> None:
     """Start Kafka and Elasticsearch (or reuse them), create topics and index templates."""
-    from newswire.stack import StackManager
-    from newswire.stack.manager import status_json
-
-    try:
-        status = StackManager().up()
-    except (NewswireError, ValidationError) as exc:
-        raise _fail(exc) from exc
-    if json_output:
-        typer.echo(status_json(status))
-    else:
-        _print_status(status, verb="reused" if status.reused else "started")
+    status = _stack(lambda manager: manager.up(), secure=secure)
+    _show_status(status, json_output=json_output, verb="reused" if status.reused else "started")
 
 
 @stack_app.command("down")
 def stack_down() -> None:
     """Stop everything `stack up` started."""
-    from newswire.stack import StackManager
-
-    try:
-        stopped = StackManager().down()
-    except (NewswireError, ValidationError) as exc:
-        raise _fail(exc) from exc
+    stopped = _stack(lambda manager: manager.down())
     typer.echo(f"stopped {len(stopped)} process group(s)" if stopped else "nothing was running")
 
 
 @stack_app.command("status")
 def stack_status(json_output: bool = typer.Option(False, "--json", help="Print as JSON.")) -> None:
     """Show where Kafka and Elasticsearch listen and whether they run."""
-    from newswire.stack import StackManager
-    from newswire.stack.manager import status_json
-
-    try:
-        status = StackManager().status()
-    except (NewswireError, ValidationError) as exc:
-        raise _fail(exc) from exc
-    if json_output:
-        typer.echo(status_json(status))
-    else:
-        _print_status(status, verb="running" if status.running else "not running")
+    status = _stack(lambda manager: manager.status())
+    verb = "running" if status.running else "not running"
+    _show_status(status, json_output=json_output, verb=verb)
     if not status.running:
         raise typer.Exit(code=3)
 
 
-def _print_status(status: object, *, verb: str) -> None:
+def _print_status(status: StackStatus, *, verb: str) -> None:
     from rich.table import Table
 
-    from newswire.stack import StackStatus
-
-    assert isinstance(status, StackStatus)
     table = Table(title=f"newswire local stack: {verb}", title_justify="left")
     for column in ("service", "address", "version", "pid", "state", "log"):
         table.add_column(column)
-    if status.kafka is not None:
-        table.add_row(
-            "kafka",
-            status.bootstrap_servers or "",
-            status.kafka.version,
-            str(status.kafka.pid or ""),
-            "up" if status.kafka.running else "down",
-            status.kafka.log,
-        )
-    if status.elasticsearch is not None:
-        table.add_row(
-            "elasticsearch",
-            status.elasticsearch_url or "",
-            status.elasticsearch.version,
-            str(status.elasticsearch.pid or ""),
-            status.elasticsearch.health or "down",
-            status.elasticsearch.log,
-        )
+    rows: list[tuple[str, str | None, ServerStatus, str]] = []
+    if (kafka := status.kafka) is not None:
+        rows.append(("kafka", status.bootstrap_servers, kafka, "up" if kafka.running else "down"))
+    if (es := status.elasticsearch) is not None:
+        rows.append(("elasticsearch", status.elasticsearch_url, es, es.health or "down"))
+    for service, address, server, state in rows:
+        pid = str(server.pid or "")
+        table.add_row(service, address or "", server.version, pid, state, server.log)
     Console().print(table)
     Console().print(f"run dir: {status.run_dir}")
+    if status.security:
+        Console().print(
+            "security on: Kafka SASL_SSL/SCRAM-SHA-512, Elasticsearch TLS + user; the "
+            f"connection settings are in {status.run_dir}/stack.env and the passwords in "
+            f"{status.credentials_file} (owner-only files)",
+            highlight=False,
+            soft_wrap=True,
+        )
 
 
 @app.command("bootstrap")
@@ -151,10 +161,10 @@ def bootstrap_command(
     from newswire.bootstrap import KibanaSettings, bootstrap
     from newswire.settings import ElasticsearchSettings, KafkaSettings
 
-    kibana = KibanaSettings()
-    if kibana_url is not None:
-        kibana = kibana.model_copy(update={"url": kibana_url})
     try:
+        kibana = KibanaSettings()
+        if kibana_url is not None:
+            kibana = kibana.model_copy(update={"url": kibana_url})
         report = bootstrap(KafkaSettings(), ElasticsearchSettings(), kibana)
     except (NewswireError, ValidationError) as exc:
         raise _fail(exc) from exc
@@ -218,7 +228,11 @@ def consume_indexer(
     """Index news.articles.v1 and news.events.v1 into Elasticsearch."""
     from consumers.indexer.service import main as run
 
-    raise typer.Exit(run(until_idle))
+    try:
+        code = run(until_idle)
+    except ValidationError as exc:  # settings from the environment, before anything connects
+        raise _fail(exc) from exc
+    raise typer.Exit(code)
 
 
 @consume_app.command("alerter")
@@ -236,7 +250,11 @@ def consume_alerter(
     """Notify subscribers once per new development."""
     from consumers.alerter.service import main as run
 
-    raise typer.Exit(run(subscriptions, until_idle, feed_dir))
+    try:
+        code = run(subscriptions, until_idle, feed_dir)
+    except ValidationError as exc:  # settings from the environment, before anything connects
+        raise _fail(exc) from exc
+    raise typer.Exit(code)
 
 
 @app.command("status")
@@ -246,13 +264,16 @@ def status(json_output: bool = typer.Option(False, "--json", help="Print JSON.")
     from consumers.indexer.settings import IndexerSettings
     from newswire.status_command import status_command
 
-    alerter, indexer = AlerterSettings(), IndexerSettings()
-    status_command(
-        json_output=json_output,
-        consumer_groups=[indexer.group_id, alerter.group_id],
-        outbox_index=alerter.outbox_index,
-        developments_index=alerter.developments_index,
-    )
+    try:
+        alerter, indexer = AlerterSettings(), IndexerSettings()
+        status_command(
+            json_output=json_output,
+            consumer_groups=[indexer.group_id, alerter.group_id],
+            outbox_index=alerter.outbox_index,
+            developments_index=alerter.developments_index,
+        )
+    except ValidationError as exc:  # only settings are validated here
+        raise _fail(exc) from exc
 
 
 app.add_typer(feeds_app, name="feeds")

@@ -14,13 +14,16 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 
-from newswire.settings import ElasticsearchSettings, KafkaSettings
+from newswire.settings import ElasticsearchSettings, KafkaSettings, StackSettings
 from schemas.indices import INDICES
 from schemas.topics import TOPICS
+
+if TYPE_CHECKING:
+    from newswire.airflow.settings import AirflowSettings
 
 log = logging.getLogger(__name__)
 
@@ -82,7 +85,7 @@ def _kafka_part(status: PipelineStatus, settings: KafkaSettings, groups: Sequenc
     try:
         consumer = KafkaConsumer(**settings.client_options(), enable_auto_commit=False)
     except (KafkaError, OSError) as exc:
-        status.problems.append(f"Kafka unreachable at {settings.bootstrap_servers}: {exc}")
+        status.problems.append(f"Kafka unreachable at {settings.address()}: {exc}")
         return
     try:
         status.kafka["reachable"] = True
@@ -131,7 +134,7 @@ def _kafka_part(status: PipelineStatus, settings: KafkaSettings, groups: Sequenc
         finally:
             admin.close()
     except KafkaError as exc:
-        status.problems.append(f"Kafka did not answer at {settings.bootstrap_servers}: {exc}")
+        status.problems.append(f"Kafka did not answer at {settings.address()}: {exc}")
         status.kafka["reachable"] = False
     finally:
         consumer.close()
@@ -202,11 +205,16 @@ def _es_part(
         client.close()
 
 
-def _airflow_part(status: PipelineStatus, runs_per_dag: int) -> None:
+def _airflow_part(
+    status: PipelineStatus,
+    airflow_settings: AirflowSettings,
+    stack: StackSettings,
+    runs_per_dag: int,
+) -> None:
     from newswire.airflow.errors import AirflowError
     from newswire.airflow.manager import AirflowManager
 
-    manager = AirflowManager()
+    manager = AirflowManager(airflow_settings, stack)
     try:
         airflow = manager.status()
         started = manager.was_started()
@@ -247,6 +255,8 @@ def _run_summary(run: dict[str, Any]) -> dict[str, Any]:
 def collect_status(
     kafka: KafkaSettings,
     elasticsearch: ElasticsearchSettings,
+    airflow: AirflowSettings,
+    stack: StackSettings,
     *,
     consumer_groups: Sequence[str] = (),
     outbox_index: str | None = None,
@@ -257,6 +267,6 @@ def collect_status(
     status = PipelineStatus()
     _kafka_part(status, kafka, consumer_groups)
     _es_part(status, elasticsearch, outbox_index, developments_index)
-    _airflow_part(status, runs_per_dag)
+    _airflow_part(status, airflow, stack, runs_per_dag)
     status.kafka["checked_at"] = datetime.now(UTC).isoformat()
     return status

@@ -9,7 +9,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from newswire.settings import ElasticsearchSettings, KafkaSettings
+from newswire.settings import ElasticsearchSettings, KafkaSettings, StackSettings
 from newswire.status import PipelineStatus, collect_status
 
 
@@ -77,9 +77,13 @@ def status_command(
     developments_index: str | None,
 ) -> None:
     """Print the pipeline's status; exit 1 when it is unhealthy."""
+    from newswire.airflow.settings import AirflowSettings
+
     status = collect_status(
         KafkaSettings(),
         ElasticsearchSettings(),
+        AirflowSettings(),
+        StackSettings(),
         consumer_groups=consumer_groups,
         outbox_index=outbox_index,
         developments_index=developments_index,

@@ -38,3 +38,11 @@ def describe_errors(exc: ValidationError, *, limit: int | None = None, root: str
     parts = [f"{format_location(tuple(item['loc']), root=root)}: {item['msg']}" for item in shown]
     more = exc.error_count() - len(parts)
     return "; ".join(parts) + (f" (+{more} more)" if more > 0 else "")
+
+
+def describe_settings_error(exc: ValidationError) -> str:
+    """The one-line message of settings that failed validation: ``invalid X settings: ...``.
+
+    Only locations and messages, never the values given (they may be passwords).
+    """
+    return f"invalid {exc.title} settings: {describe_errors(exc, root='')}"

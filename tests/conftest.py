@@ -56,7 +56,9 @@ def es_settings() -> ElasticsearchSettings:
     """Settings of the running local Elasticsearch node."""
     settings = ElasticsearchSettings()
     try:
-        httpx.get(f"{settings.url}/_cluster/health", timeout=5).raise_for_status()
+        httpx.get(
+            f"{settings.url}/_cluster/health", timeout=5, **settings.http_options()
+        ).raise_for_status()
     except httpx.HTTPError as exc:
         pytest.fail(
             f"Elasticsearch is not reachable at {settings.url} ({exc}): run `newswire stack up`"

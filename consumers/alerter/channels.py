@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import smtplib
 import ssl
+import threading
 import time
 from abc import ABC, abstractmethod
 from email.message import EmailMessage
@@ -76,6 +77,11 @@ class Notifier(ABC, Generic[OptionsT]):
         """The channel's rate limit."""
         return self.options.max_per_second
 
+    #: Messages this channel may have in flight at once (within its rate limit). One unless
+    #: the notifier is safe to call from several threads and its receivers take parallel
+    #: requests.
+    max_in_flight: ClassVar[int] = 1
+
     @abstractmethod
     def send(self, message: Message, idempotency_key: str) -> None:
         """Send one message, or raise :class:`DeliveryError`."""
@@ -89,16 +95,33 @@ class Notifier(ABC, Generic[OptionsT]):
 
 
 class _HttpNotifier(Notifier[OptionsT]):
-    """A notifier that posts over HTTP with one client, opened on first use."""
+    """A notifier that posts over HTTP with one client, opened on first use.
+
+    The client is shared by the destination's sender threads (httpx clients are thread-safe):
+    one keep-alive connection per message in flight.
+    """
+
+    max_in_flight: ClassVar[int] = 4
 
     def __init__(self, options: OptionsT, settings: AlerterSettings) -> None:
         super().__init__(options, settings)
         self._client: httpx.Client | None = None
+        self._client_lock = threading.Lock()
 
     def _http(self) -> httpx.Client:
-        if self._client is None:
-            self._client = httpx.Client(timeout=self.options.timeout_seconds)
-        return self._client
+        client = self._client
+        if client is None:
+            with self._client_lock:
+                if self._client is None:
+                    self._client = httpx.Client(
+                        timeout=self.options.timeout_seconds,
+                        limits=httpx.Limits(
+                            max_connections=self.max_in_flight,
+                            max_keepalive_connections=self.max_in_flight,
+                        ),
+                    )
+                client = self._client
+        return client
 
     def close(self) -> None:
         """Close the HTTP client."""

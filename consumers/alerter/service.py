@@ -94,7 +94,7 @@ class AlerterService(ConsumerService[Event]):
             metrics if metrics is not None else AlerterMetrics(self.consumer_metrics.registry)
         )
         self.subscriptions_file = subscriptions_file or settings.subscriptions_file
-        self._es_settings = es_settings or ElasticsearchSettings()
+        self._es_settings = es_settings if es_settings is not None else settings.es
         self._resolver = resolver
         self._use_gazetteer = use_gazetteer
         self._clock = clock

@@ -15,6 +15,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from consumers.runtime.settings import ConsumerSettings
 from newswire.resources import resource_path
+from newswire.settings import ElasticsearchSettings
 from schemas.topics import EVENTS
 
 DEFAULT_SUBSCRIPTIONS_FILE = resource_path("consumers.alerter", "subscriptions.yaml")
@@ -40,6 +41,12 @@ class AlerterSettings(ConsumerSettings):
         default=5.0, ge=0, description="On exit, how long to wait for queued deliveries."
     )
     digest_tick_seconds: float = Field(default=1.0, gt=0)
+    sent_marks_max_wait_seconds: float = Field(
+        default=1.0,
+        ge=0,
+        description="How long a delivery's sent mark may wait to be written with others"
+        " (a crash re-sends what was sent meanwhile, with the same idempotency keys).",
+    )
     smtp_ca_file: Path | None = Field(
         default=None,
         description="CA bundle verifying SMTP servers' STARTTLS certificates (default: system).",
@@ -47,6 +54,8 @@ class AlerterSettings(ConsumerSettings):
     webhook_secret: SecretStr | None = Field(
         default=None, description="Signs webhooks whose channel names no secret_env."
     )
+    # Where developments and the outbox live (NEWSWIRE_ES_*), as for the indexer.
+    es: ElasticsearchSettings = Field(default_factory=ElasticsearchSettings)
 
 
 @lru_cache(maxsize=256)

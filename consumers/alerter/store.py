@@ -8,11 +8,13 @@ for a new one), so two alerter processes can never both found or bump the same d
 
 from __future__ import annotations
 
+import itertools
 import json
-from collections.abc import Iterable, Sequence
+import threading
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 from elastic_transport import TransportError
 from elasticsearch import ApiError, ConflictError, Elasticsearch, NotFoundError
@@ -82,6 +84,26 @@ OUTBOX_MAPPING: dict[str, Any] = {
         "notification": {"type": "object", "enabled": False},
     },
 }
+
+
+# What the alerter reads of a bulk response: every item's outcome (creates: created or there
+# already), or only the failures (writes whose successes need no answer; the failed items alone
+# come back, each error naming its document).
+_BULK_ITEMS = (
+    "errors,items.*._id,items.*.status,items.*.error,items.*._seq_no,items.*._primary_term"
+)
+_BULK_ERRORS = "errors,items.*.error"
+# The failures with their document ids (every item then comes back, its id alone on success).
+_BULK_ERRORS_AND_IDS = "errors,items.*._id,items.*.error"
+
+
+def _lines(operations: list[dict[str, Any] | bytes]) -> Sequence[Mapping[str, Any]]:
+    """Bulk lines, documents already serialized to JSON bytes among them.
+
+    The client sends bytes lines as they are (its own bulk helpers rely on it), although its
+    signature names mappings only.
+    """
+    return cast(Sequence[Mapping[str, Any]], operations)
 
 
 def _index_settings() -> dict[str, Any]:
@@ -185,7 +207,7 @@ class DevelopmentStore:
         """
         if not developments:
             return
-        operations: list[dict[str, Any]] = []
+        operations: list[dict[str, Any] | bytes] = []
         for development, previous in developments:
             if previous is None:
                 action: dict[str, Any] = {
@@ -201,25 +223,29 @@ class DevelopmentStore:
                     }
                 }
             operations.append(action)
-            operations.append(development.model_dump(mode="json"))
+            operations.append(development.model_dump_json().encode())
         try:
-            response = self._client.bulk(operations=operations)
+            response = self._client.bulk(
+                operations=_lines(operations), filter_path=_BULK_ERRORS_AND_IDS
+            )
         except (ApiError, TransportError) as exc:
             raise StoreError(f"{self.index}: cannot write developments: {exc}") from exc
         if not response.get("errors"):
             return
         conflicts: list[str] = []
         failures: list[str] = []
-        for item in response["items"]:
+        for item in response.get("items", ()):
             result = next(iter(item.values()))
-            if result.get("status", 200) == 409:
-                conflicts.append(result["_id"])
-            elif result.get("error"):
-                failures.append(f"{result['_id']}: {result['error']}")
-        if failures:
+            error = result.get("error")
+            if error is None:
+                continue
+            if error.get("type") == "version_conflict_engine_exception":
+                conflicts.append(str(result.get("_id")))
+            else:
+                failures.append(f"{result.get('_id')}: {error.get('reason', error)}")
+        if failures or not conflicts:
             raise StoreError(f"{self.index}: cannot write developments: {failures[:3]}")
-        if conflicts:
-            raise StoreConflictError(f"{self.index}: changed concurrently: {', '.join(conflicts)}")
+        raise StoreConflictError(f"{self.index}: changed concurrently: {', '.join(conflicts)}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -233,16 +259,38 @@ class OutboxEntry:
     created_at: datetime
     due_at: datetime | None = None
 
-    def document(self) -> dict[str, Any]:
-        """The Elasticsearch document."""
+    def _extra_fields(self) -> dict[str, Any]:
         return {
-            **self.record.model_dump(mode="json"),
             "entry_id": self.entry_id,
             "mode": self.mode,
             "created_at": self.created_at.isoformat(),
             "due_at": self.due_at.isoformat() if self.due_at is not None else None,
+        }
+
+    def document(self) -> dict[str, Any]:
+        """The Elasticsearch document."""
+        return {
+            **self.record.model_dump(mode="json"),
+            **self._extra_fields(),
             "notification": self.notification.model_dump(mode="json"),
         }
+
+    def document_json(self, changes: Mapping[str, Any] | None = None) -> bytes:
+        """:meth:`document` serialized, the models by pydantic's own (compiled) serializer.
+
+        ``changes`` replaces delivery-record fields (status, attempts, timestamps as JSON).
+        """
+        if changes:
+            unknown = set(changes) - set(DeliveryRecord.model_fields)
+            if unknown:
+                raise ValueError(f"not delivery-record fields: {sorted(unknown)}")
+            record = json.dumps({**self.record.model_dump(mode="json"), **changes}).encode()
+        else:
+            record = self.record.model_dump_json().encode()
+        extra = json.dumps(self._extra_fields()).encode()
+        notification = self.notification.model_dump_json().encode()
+        # Two JSON objects merged: the record's fields, ours, then the notification.
+        return b"".join((record[:-1], b",", extra[1:-1], b',"notification":', notification, b"}"))
 
     @classmethod
     def from_document(cls, source: dict[str, Any]) -> OutboxEntry:
@@ -269,11 +317,38 @@ def outbox_entry_id(idempotency_key: str, channel: str) -> str:
 
 
 class Outbox:
-    """The outbox index (``newswire-outbox`` by default): one entry per delivery."""
+    """The outbox index (``newswire-outbox`` by default): one entry per delivery.
+
+    It remembers the version (``_seq_no``, ``_primary_term``) of each entry it created and has
+    not changed since, so that :meth:`settle_many` can rewrite such an entry whole, guarded by
+    that version, instead of a partial update (which Elasticsearch runs as a read, a merge and
+    a rewrite of the stored document).
+    """
+
+    # Versions remembered at most (the oldest are forgotten first; those entries are then
+    # settled by a partial update).
+    MAX_KNOWN_VERSIONS = 100_000
 
     def __init__(self, client: Elasticsearch, index: str, *, timeout_s: float = 10.0) -> None:
         self._client = client.options(request_timeout=timeout_s)
         self.index = index
+        self._versions: dict[str, tuple[int, int]] = {}
+        self._versions_lock = threading.Lock()
+
+    def _remember(self, versions: Mapping[str, tuple[int, int]]) -> None:
+        with self._versions_lock:
+            self._versions.update(versions)
+            excess = len(self._versions) - self.MAX_KNOWN_VERSIONS
+            for entry_id in list(itertools.islice(self._versions, max(0, excess))):
+                del self._versions[entry_id]
+
+    def _forget(self, entry_ids: Iterable[str]) -> dict[str, tuple[int, int]]:
+        with self._versions_lock:
+            return {
+                entry_id: version
+                for entry_id in entry_ids
+                if (version := self._versions.pop(entry_id, None)) is not None
+            }
 
     def setup(self) -> None:
         """Create the index with its strict mapping if missing."""
@@ -283,45 +358,96 @@ class Outbox:
         """Record new entries as pending; for each, whether it was created now (False: existed)."""
         if not entries:
             return []
-        operations: list[dict[str, Any]] = []
+        operations: list[dict[str, Any] | bytes] = []
         for entry in entries:
             operations.append({"create": {"_index": self.index, "_id": entry.entry_id}})
-            operations.append(entry.document())
+            operations.append(entry.document_json())
         try:
-            response = self._client.bulk(operations=operations)
+            response = self._client.bulk(operations=_lines(operations), filter_path=_BULK_ITEMS)
         except (ApiError, TransportError) as exc:
             raise StoreError(f"{self.index}: cannot record pending deliveries: {exc}") from exc
+        if len(response.get("items", ())) != len(entries):
+            raise StoreError(f"{self.index}: the bulk response does not list every entry")
         created: list[bool] = []
-        for item in response["items"]:
+        versions: dict[str, tuple[int, int]] = {}
+        for entry, item in zip(entries, response["items"], strict=True):
             result = item["create"]
             status = result.get("status", 500)
             if status in (200, 201):
                 created.append(True)
+                if "_seq_no" in result and "_primary_term" in result:
+                    versions[entry.entry_id] = (result["_seq_no"], result["_primary_term"])
             elif status == 409:
                 created.append(False)
             else:
                 raise StoreError(f"{self.index}: cannot record {result.get('_id')}: {result}")
+        self._remember(versions)
         return created
 
     def update(self, entry_ids: Sequence[str], fields: dict[str, Any]) -> None:
         """Set ``fields`` on entries (status, attempts, errors, timestamps)."""
         self.update_many([(entry_ids, fields)])
 
+    def settle_many(
+        self,
+        changes: Sequence[tuple[Sequence[str], dict[str, Any]]],
+        known: Mapping[str, OutboxEntry],
+    ) -> None:
+        """Apply ``(entry ids, delivery-record fields)`` changes, as :meth:`update_many` does.
+
+        An entry in ``known`` (as it was created) whose version this outbox remembers is
+        rewritten whole with the changes, only if still at that version; the others, and any
+        rewrite refused because the entry changed meanwhile, get a partial update.
+        """
+        whole: list[dict[str, Any] | bytes] = []
+        partial: list[tuple[Sequence[str], dict[str, Any]]] = []
+        rewritten: list[tuple[Sequence[str], dict[str, Any]]] = []
+        for entry_ids, fields in changes:
+            versions = self._forget(i for i in entry_ids if i in known)
+            rest = [i for i in entry_ids if i not in versions]
+            if rest:
+                partial.append((rest, fields))
+            for entry_id, (seq_no, primary_term) in versions.items():
+                whole.append(
+                    {
+                        "index": {
+                            "_index": self.index,
+                            "_id": entry_id,
+                            "if_seq_no": seq_no,
+                            "if_primary_term": primary_term,
+                        }
+                    }
+                )
+                whole.append(known[entry_id].document_json(fields))
+                rewritten.append(([entry_id], fields))
+        if whole:
+            try:
+                response = self._client.bulk(operations=_lines(whole), filter_path=_BULK_ERRORS)
+            except (ApiError, TransportError) as exc:
+                raise StoreError(f"{self.index}: cannot update deliveries: {exc}") from exc
+            if response.get("errors"):
+                # Changed meanwhile (or refused): the same change as a partial update is
+                # harmless for the entries already rewritten.
+                partial.extend(rewritten)
+        self.update_many(partial)
+
     def update_many(self, changes: Sequence[tuple[Sequence[str], dict[str, Any]]]) -> None:
         """Apply several ``(entry ids, fields)`` changes in one bulk request."""
         operations: list[dict[str, Any]] = []
         for entry_ids, fields in changes:
+            self._forget(entry_ids)
             for entry_id in entry_ids:
                 operations.append({"update": {"_index": self.index, "_id": entry_id}})
                 operations.append({"doc": fields})
         if not operations:
             return
         try:
-            response = self._client.bulk(operations=operations)
+            # Only the failures come back: no per-item acknowledgement to build and parse.
+            response = self._client.bulk(operations=operations, filter_path=_BULK_ERRORS)
         except (ApiError, TransportError) as exc:
             raise StoreError(f"{self.index}: cannot update deliveries: {exc}") from exc
         if response.get("errors"):
-            failed = [i["update"] for i in response["items"] if i["update"].get("error")]
+            failed = [next(iter(item.values())) for item in response.get("items", ())]
             raise StoreError(f"{self.index}: cannot update deliveries: {failed[:3]}")
 
     def get(self, entry_id: str) -> OutboxEntry | None:

@@ -14,11 +14,43 @@ from consumers.indexer.bulk import ItemVerdict, bulk_action, classify_item, desc
 from consumers.indexer.settings import IndexerSettings
 from consumers.runtime import ConsumedRecord, ConsumerError, Outcome, SinkBusy
 from newswire.errors import NewswireError
+from newswire.logs import bound
 from newswire.search.templates import put_index_templates
+from schemas.articles import NormalizedArticle
 from schemas.base import Contract
+from schemas.events import Event
 from schemas.indices import IndexSpec
 
 log = logging.getLogger(__name__)
+
+
+def record_ids(value: Contract) -> dict[str, str]:
+    """The ids a log line about this record carries (``article_id``, ``event_id``)."""
+    if isinstance(value, Event):
+        return {"article_id": value.article_id, "event_id": value.event_id}
+    if isinstance(value, NormalizedArticle):
+        return {"article_id": value.id}
+    return {}
+
+
+def _log_indexed(batch: Sequence[ConsumedRecord[Contract]], settled: dict[int, Outcome]) -> None:
+    """One line per bulk call naming the ids of the documents indexed.
+
+    Not a line per document: rendering one costs about as much as indexing a small document.
+    """
+    done = [batch[position].value for position, outcome in settled.items() if outcome.is_done]
+    if not done:
+        return
+    ids = [record_ids(value) for value in done]
+    log.info(
+        "%d document(s) indexed",
+        len(done),
+        extra={
+            "event": "indexed",
+            "article_ids": sorted({i["article_id"] for i in ids if "article_id" in i}),
+            "event_ids": [i["event_id"] for i in ids if "event_id" in i],
+        },
+    )
 
 
 class IndexerError(NewswireError):
@@ -124,18 +156,20 @@ class ElasticsearchIndexer:
                 elif verdict is ItemVerdict.REJECT:
                     reason = f"HTTP {status}: {describe_error(error)}"
                     settled[position] = Outcome.dead_letter(reason)
-                    log.warning(
-                        "document rejected",
-                        extra={
-                            "event": "rejected",
-                            "record_id": batch[position].record_id,
-                            "error": reason,
-                        },
-                    )
+                    with bound(**record_ids(batch[position].value)):
+                        log.warning(
+                            "document rejected",
+                            extra={
+                                "event": "rejected",
+                                "record_id": batch[position].record_id,
+                                "error": reason,
+                            },
+                        )
                 else:
                     pushed_back.append(f"HTTP {status}: {describe_error(error)}")
         except TransportError as exc:
             raise SinkBusy(f"Elasticsearch unreachable: {exc}", settled=settled) from exc
+        _log_indexed(batch, settled)
         if len(settled) < len(batch):
             sample = "; ".join(sorted(set(pushed_back))[:3]) or "no result for some items"
             raise SinkBusy(

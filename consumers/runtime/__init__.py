@@ -67,7 +67,7 @@ from consumers.runtime.errors import (
     RetryableError,
     SinkBusy,
 )
-from consumers.runtime.logs import JsonFormatter, configure_json_logging
+from consumers.runtime.logs import configure_json_logging
 from consumers.runtime.loop import ConsumerRuntime, Handler
 from consumers.runtime.metrics import ConsumerMetrics
 from consumers.runtime.records import ConsumedRecord, Outcome, OutcomeKind
@@ -91,7 +91,6 @@ __all__ = [
     "DecodeFailure",
     "Handler",
     "HandlerContractError",
-    "JsonFormatter",
     "Outcome",
     "OutcomeKind",
     "RetryableError",

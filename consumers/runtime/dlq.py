@@ -12,6 +12,7 @@ from consumers.runtime.decode import DecodeFailure
 from consumers.runtime.errors import ConsumerError
 from consumers.runtime.records import ConsumedRecord
 from newswire.settings import KafkaSettings
+from newswire.transport.dlq import decode_headers as decode_headers  # re-exported
 from newswire.transport.kafka import IdempotentProducer, OutgoingMessage, PublishError
 from schemas.topics import (
     DLQ_HEADER_ERROR,
@@ -92,11 +93,6 @@ def dlq_headers(letter: DeadLetter, *, now: datetime | None = None) -> list[tupl
         (HEADER_ERROR, error),
         (HEADER_FAILED_AT, failed_at.encode("ascii")),
     ]
-
-
-def decode_headers(headers: Sequence[tuple[str, bytes | None]]) -> dict[str, str]:
-    """Headers of a consumed message as text, for tools and tests reading a dead-letter topic."""
-    return {name: (value or b"").decode("utf-8", "replace") for name, value in headers}
 
 
 class DeadLetterWriter:

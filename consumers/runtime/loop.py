@@ -137,8 +137,7 @@ class ConsumerRuntime(Generic[RecordT]):
             consumer.subscribe(topics=sorted(self._specs), listener=_Rebalance(self))
         except KafkaError as exc:
             raise ConsumerError(
-                f"cannot join group {settings.group_id!r} at "
-                f"{settings.kafka.bootstrap_servers}: {exc}"
+                f"cannot join group {settings.group_id!r} at {settings.kafka.address()}: {exc}"
             ) from exc
         self._consumer = consumer
         self._dlq.open()

@@ -14,7 +14,10 @@ from newswire.settings import KafkaSettings, RenamedSettings
 class ConsumerSettings(RenamedSettings):
     """Consumer-group, batching, retry and metrics settings (subclass to set ``env_prefix``)."""
 
-    model_config = SettingsConfigDict(env_prefix="NEWSWIRE_CONSUMER_", extra="ignore", frozen=True)
+    # Errors never quote the values given (the nested Kafka login; subclasses inherit it).
+    model_config = SettingsConfigDict(
+        env_prefix="NEWSWIRE_CONSUMER_", extra="ignore", frozen=True, hide_input_in_errors=True
+    )
     RENAMED: ClassVar[Mapping[str, str]] = {
         "retry_initial_backoff_seconds": "retry_initial_backoff_s",
         "retry_max_backoff_seconds": "retry_max_backoff_s",

@@ -22,6 +22,11 @@ from newswire.airflow.errors import AirflowApiError
 FINISHED_STATES = frozenset({"success", "failed"})
 
 
+def is_transient(error: AirflowApiError) -> bool:
+    """Whether a failed call may succeed when repeated: no answer at all, or a 5xx."""
+    return error.status_code is None or error.status_code >= 500
+
+
 class AirflowClient:
     """A logged-in client of one api-server (``api_url`` like ``http://127.0.0.1:8080``)."""
 
@@ -187,16 +192,28 @@ class AirflowClient:
     def wait_for_run(
         self, dag_id: str, run_id: str, *, timeout_seconds: float = 600.0, poll_seconds: float = 2.0
     ) -> dict[str, Any]:
-        """Poll a run until it succeeded or failed; raise :class:`AirflowApiError` on timeout."""
+        """Poll a run until it succeeded or failed; raise :class:`AirflowApiError` on timeout.
+
+        A poll that times out or gets a 5xx (a busy SQLite metadata database answers "database
+        error" now and then) is tried again at the next poll, so only ``timeout_seconds`` ends
+        the wait; any other refusal ends it at once.
+        """
         deadline = time.monotonic() + timeout_seconds
+        state: object = "unknown"
         while True:
-            run = self.get_run(dag_id, run_id)
-            if run.get("state") in FINISHED_STATES:
-                return run
+            try:
+                run = self.get_run(dag_id, run_id)
+            except AirflowApiError as exc:
+                if not is_transient(exc):
+                    raise
+                state = f"unknown (last poll: {exc})"
+            else:
+                if run.get("state") in FINISHED_STATES:
+                    return run
+                state = run.get("state")
             if time.monotonic() >= deadline:
                 raise AirflowApiError(
-                    f"run {run_id} of {dag_id} is still {run.get('state')} "
-                    f"after {timeout_seconds:.0f} s"
+                    f"run {run_id} of {dag_id} is still {state} after {timeout_seconds:.0f} s"
                 )
             time.sleep(poll_seconds)
 

@@ -23,7 +23,10 @@ class AirflowSettings(BaseSettings):
     ``sql_alchemy_conn`` the metadata database is SQLite in the Airflow home.
     """
 
-    model_config = SettingsConfigDict(env_prefix="NEWSWIRE_AIRFLOW_", extra="ignore", frozen=True)
+    # Errors never quote the values given (the password and database URL).
+    model_config = SettingsConfigDict(
+        env_prefix="NEWSWIRE_AIRFLOW_", extra="ignore", frozen=True, hide_input_in_errors=True
+    )
 
     port: int = Field(default=0, ge=0, le=65535)
     username: str = Field(default="admin", pattern=r"^[A-Za-z0-9_.-]+$")

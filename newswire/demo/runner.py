@@ -33,6 +33,7 @@ from rich.table import Table
 from newswire.airflow.bootstrap import CATALOGUE_VARIABLE
 from newswire.airflow.client import AirflowClient
 from newswire.airflow.manager import DAG_ID, AirflowManager
+from newswire.airflow.settings import AirflowSettings
 from newswire.demo.receivers import Inbox, smtp_mailbox, webhook_receiver
 from newswire.demo.summary import (
     DemoSummary,
@@ -45,7 +46,7 @@ from newswire.demo.summary import (
 from newswire.demo.website import catalogue, serve_site
 from newswire.fsutil import write_text_atomically
 from newswire.ingest.pipeline.runs import safe_run_key
-from newswire.settings import ElasticsearchSettings
+from newswire.settings import ElasticsearchSettings, StackSettings
 from newswire.stack import StackManager
 from newswire.stack.processes import free_port, port_is_free
 from schemas.indices import ARTICLES_INDEX, EVENTS_INDEX
@@ -102,11 +103,11 @@ def _site_port(state_path: Path) -> int:
     return port
 
 
-def index_counts() -> tuple[int, dict[str, int], dict[str, int]]:
+def index_counts(es: ElasticsearchSettings) -> tuple[int, dict[str, int], dict[str, int]]:
     """Articles in ``news-articles``, events in ``news-events`` by type and by modality."""
     from elasticsearch import Elasticsearch, NotFoundError
 
-    client = Elasticsearch(**ElasticsearchSettings().client_options())  # type: ignore[arg-type]
+    client = Elasticsearch(**es.client_options())  # type: ignore[arg-type]
     try:
         client.indices.refresh(index=f"{ARTICLES_INDEX.alias},{EVENTS_INDEX.alias}")
         articles = client.count(index=ARTICLES_INDEX.alias)["count"]
@@ -286,9 +287,11 @@ def run_demo() -> DemoSummary:
     """Run the demo once; returns its figures."""
     started = time.monotonic()
     console.print("[bold]1. Stack[/] (Kafka, Elasticsearch) and [bold]Airflow[/]")
-    stack = StackManager().up()
+    stack_settings = StackSettings()
+    stack = StackManager(stack_settings).up()
     console.print(f"  Kafka {stack.bootstrap_servers}, Elasticsearch {stack.elasticsearch_url}")
-    manager = AirflowManager()
+    es = ElasticsearchSettings()  # after `up`, which wrote the stack's env file
+    manager = AirflowManager(AirflowSettings(), stack_settings)
     airflow = manager.up()
     console.print(f"  Airflow {airflow.api_url} (ingest_news registered)")
     env = manager.task_environment()
@@ -296,7 +299,7 @@ def run_demo() -> DemoSummary:
     work = manager.stack_home / "demo"
     work.mkdir(parents=True, exist_ok=True)
 
-    articles_before, types_before, modalities_before = index_counts()
+    articles_before, types_before, modalities_before = index_counts(es)
     with (
         serve_site(_site_port(work / "demo.json")) as base,
         webhook_receiver() as (hook_url, hook),
@@ -332,7 +335,7 @@ def run_demo() -> DemoSummary:
             wait_for_services(procs, service_env, hook, mail)
         alerts = hook.items()
         emails = mail.items()
-    articles_after, types_after, modalities_after = index_counts()
+    articles_after, types_after, modalities_after = index_counts(es)
     summary = summarize(
         counts.values(),
         articles_before=articles_before,

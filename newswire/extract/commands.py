@@ -12,8 +12,12 @@ import sys
 from collections import deque
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
+
+if TYPE_CHECKING:
+    from newswire.extract.extractor import EventExtractor
 
 
 def _count_lines(path: Path) -> int:
@@ -31,17 +35,13 @@ def extract_command(
     NormalizedArticle line. Each output line is one Event (offsets into the input ``text``).
     Malformed lines are reported on stderr with their line number and skipped.
     """
-    from newswire.extract.extractor import ArticleInput, EventExtractor, ExtractError
+    from newswire.extract.extractor import ArticleInput
     from newswire.extract.jsonl import InputArticle, InputLineError, event_line, parse_input_line
 
     if not input.is_file():
         typer.echo(f"error: {input}: no such file", err=True)
         raise typer.Exit(code=1)
-    try:
-        extractor = EventExtractor().open()
-    except ExtractError as exc:
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(code=1) from exc
+    extractor = _open_extractor()
     malformed = 0
     pending: deque[InputArticle] = deque()
 
@@ -118,7 +118,6 @@ def eval_command(
     a kept contract.
     """
     from newswire.extract.evaluation import CorpusError, Split, evaluate, load_corpus
-    from newswire.extract.extractor import EventExtractor, ExtractError
 
     try:
         chosen = Split(split)
@@ -127,14 +126,31 @@ def eval_command(
         raise typer.Exit(code=2) from None
     try:
         articles = load_corpus(chosen, seeds)
-        extractor = EventExtractor().open()
-    except (CorpusError, ExtractError) as exc:
+    except CorpusError as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(code=1) from exc
-    report = evaluate(extractor, articles, chosen.value)
+    report = evaluate(_open_extractor(), articles, chosen.value)
     if json_output:
         typer.echo(json.dumps(report.to_dict(), indent=2))
     else:
         typer.echo(report.to_table())
     if errors:
         typer.echo("\n".join(report.errors), err=json_output)
+
+
+def _open_extractor() -> EventExtractor:
+    """The extractor of a command: its settings built here, once; a bad setting is one line."""
+    from pydantic import ValidationError
+
+    from newswire.extract.extractor import EventExtractor, ExtractError
+    from newswire.extract.settings import ExtractSettings
+    from newswire.validation import describe_errors
+
+    try:
+        return EventExtractor(ExtractSettings()).open()
+    except ValidationError as exc:
+        typer.echo(f"error: invalid extract settings: {describe_errors(exc, root='')}", err=True)
+        raise typer.Exit(code=1) from exc
+    except ExtractError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(code=1) from exc

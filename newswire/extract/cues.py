@@ -63,6 +63,9 @@ class LeaderContactCues(_Section):
     state_contacts: Words
     exchanged: Words
     delegation_words: Words
+    pair_nouns: Words
+    pair_words: Words
+    circumstance_preps: Words
 
 
 class ConfidentialLeakCues(_Section):
@@ -89,6 +92,10 @@ class DiplomaticProtestCues(_Section):
     light_verbs: Words
     envoy_nouns: Words
     target_preps: Words
+    rebuke_words: Words
+    rebuke_speech: Words
+    summon_particles: Words
+    summon_verbs: Words
 
 
 class SanctionsCues(_Section):

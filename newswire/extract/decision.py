@@ -48,6 +48,8 @@ class _LinearRow(BaseModel):
     bias: float
     threshold: Annotated[float, Field(ge=0.0, le=1.0)]
     add_threshold: Annotated[float, Field(ge=0.0, le=1.0)]
+    # How much a rule mention's own confidence counts next to the model's probability.
+    rule_weight: Annotated[float, Field(ge=0.0, le=1.0)] = 0.0
     weights: dict[str, float]
 
 
@@ -161,8 +163,9 @@ def _sigmoid(value: float) -> float:
 class Decision:
     """The model's reading of one sentence for one event type.
 
-    ``accepted`` says whether a rule mention of this type stands; a type the rules did not
-    read is added only at :meth:`DecisionModel.add_threshold`.
+    ``accepted`` says whether the probability alone passes the type's threshold (a rule
+    mention stands by :meth:`DecisionModel.accepts`, which blends in the rule's confidence); a
+    type the rules did not read is added only at :meth:`DecisionModel.add_threshold`.
     """
 
     event_type: EventType
@@ -202,6 +205,17 @@ class DecisionModel:
             decisions.append(Decision(event_type, probability, probability >= row.threshold))
         return decisions
 
+    def accepts(self, decision: Decision, rule_confidence: float) -> bool:
+        """Whether a rule mention of ``decision``'s type stands.
+
+        Its score blends the model's probability with the rule's confidence, by the type's
+        trained ``rule_weight``; the type's threshold applies to the blend.
+        """
+        row = self._types.get(decision.event_type)
+        if row is None:
+            return False
+        return blend(decision.probability, rule_confidence, row.rule_weight) >= row.threshold
+
     def add_threshold(self, event_type: EventType) -> float:
         """The probability a sentence the rules did not read as ``event_type`` needs."""
         row = self._types.get(event_type)
@@ -223,6 +237,11 @@ class DecisionModel:
         total = sum(exps)
         best = max(range(len(scores)), key=scores.__getitem__)
         return row.classes[best], exps[best] / total
+
+
+def blend(probability: float, rule_confidence: float, rule_weight: float) -> float:
+    """The score of a rule mention: the model's probability and the rule's confidence mixed."""
+    return (1.0 - rule_weight) * probability + rule_weight * rule_confidence
 
 
 def modality_features(features: Iterable[str], event_type: EventType) -> list[str]:

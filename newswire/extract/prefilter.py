@@ -56,7 +56,9 @@ _ABBREVIATIONS = frozenset(
 )
 _BOUNDARY = re.compile(r"[.!?]+[\"'”’)\]]*\s+|\n\s*")
 _LAST_WORD = re.compile(r"(\S+)$")
-_PRONOUN_START = re.compile(r"[\"“‘'(]?(?:He|She|They|We|It|His|Her|Their|Our|Its)\b")
+_PRONOUN_START = re.compile(
+    r"[\"“‘'(]?(?:He|She|They|We|It|His|Her|Their|Our|Its|The two|Both|The pair)\b"
+)
 
 
 @dataclass(frozen=True, slots=True)

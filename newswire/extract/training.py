@@ -22,7 +22,6 @@ import argparse
 import hashlib
 import json
 import sys
-import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,8 +29,10 @@ from typing import Any
 
 from newswire.extract.decision import (
     FEATURES_VERSION,
+    blend,
     modality_features,
     model_path,
+    parse_model,
     sentence_features,
 )
 from newswire.extract.evaluation import (
@@ -45,12 +46,14 @@ from newswire.extract.evaluation import (
     shares_participants,
     spans_overlap,
 )
-from newswire.extract.extractor import EventExtractor
+from newswire.extract.extractor import EventExtractor, ParsedSentence
 from newswire.extract.settings import ExtractSettings
 from schemas.events import EventType, Modality
 
 REGULARISATION = 2.0
 MIN_FEATURE_COUNT = 2
+RULE_FLOOR = 0.2
+RULE_WEIGHTS = (0.0, 0.25, 0.5, 0.75)
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,51 +65,82 @@ class Sample:
     positive: frozenset[EventType]
     ignored: frozenset[EventType]
     ruled: frozenset[EventType]
+    rule_confidence: dict[EventType, float]
     modality: dict[EventType, Modality]
 
 
-def build_samples(extractor: EventExtractor, articles: Sequence[Article]) -> list[Sample]:
-    """Every candidate sentence of ``articles`` with its per-type labels."""
-    keys = ParticipantKeys(extractor.gazetteer)
-    samples: list[Sample] = []
+def parse_articles(
+    extractor: EventExtractor, articles: Sequence[Article]
+) -> list[list[ParsedSentence]]:
+    """The parsed candidate sentences of every article (the costly step, done once)."""
+    parsed: list[list[ParsedSentence]] = []
     chunk = 32
     for offset in range(0, len(articles), chunk):
         batch = articles[offset : offset + chunk]
-        parsed = extractor.parsed_sentences([article_input(a) for a in batch])
-        for number, (article, sentences) in enumerate(zip(batch, parsed, strict=True)):
-            for sentence in sentences:
-                start, end = sentence.candidate.span.start, sentence.candidate.span.end
-                positive: set[EventType] = set()
-                modality: dict[EventType, Modality] = {}
-                for gold in article.events:
-                    if spans_overlap(gold.span, start, end):
-                        positive.add(gold.type)
-                        modality.setdefault(gold.type, gold.modality)
-                ignored: set[EventType] = set()
-                for mention in sentence.doc._.nw_mentions or ():
-                    if mention.event_type in positive:
-                        continue
-                    predicted = frozenset(
-                        k
-                        for entry, text in zip(mention.actors, mention.actor_texts, strict=False)
-                        for k in (entry.id, *keys.gold(text), *keys.gold(entry.name))
-                    )
-                    for gold in article.events:
-                        gold_keys = [keys.gold(name) for name in gold.actors]
-                        if gold.type is mention.event_type and shares_participants(
-                            gold_keys, predicted
-                        ):
-                            ignored.add(gold.type)
-                samples.append(
-                    Sample(
-                        offset + number,
-                        tuple(sentence_features(sentence.view)),
-                        frozenset(positive),
-                        frozenset(ignored),
-                        frozenset(sentence.view.rule_types),
-                        modality,
-                    )
-                )
+        parsed.extend(extractor.parsed_sentences([article_input(a) for a in batch]))
+    return parsed
+
+
+def article_samples(
+    keys: ParticipantKeys, number: int, article: Article, sentences: Sequence[ParsedSentence]
+) -> list[Sample]:
+    """The labelled samples of one article's parsed sentences (``number``: its fold key)."""
+    samples: list[Sample] = []
+    for sentence in sentences:
+        start, end = sentence.candidate.span.start, sentence.candidate.span.end
+        positive: set[EventType] = set()
+        modality: dict[EventType, Modality] = {}
+        for gold in article.events:
+            if spans_overlap(gold.span, start, end):
+                positive.add(gold.type)
+                modality.setdefault(gold.type, gold.modality)
+        ignored: set[EventType] = set()
+        for mention in sentence.doc._.nw_mentions or ():
+            if mention.event_type in positive:
+                continue
+            predicted = frozenset(
+                k
+                for entry, text in zip(mention.actors, mention.actor_texts, strict=False)
+                for k in (entry.id, *keys.gold(text), *keys.gold(entry.name))
+            )
+            for gold in article.events:
+                gold_keys = [keys.gold(name) for name in gold.actors]
+                if gold.type is mention.event_type and shares_participants(gold_keys, predicted):
+                    ignored.add(gold.type)
+        samples.append(
+            Sample(
+                number,
+                tuple(sentence_features(sentence.view)),
+                frozenset(positive),
+                frozenset(ignored),
+                frozenset(sentence.view.rule_types),
+                _rule_confidence(sentence),
+                modality,
+            )
+        )
+    return samples
+
+
+def _rule_confidence(sentence: ParsedSentence) -> dict[EventType, float]:
+    """The best confidence of the sentence's rule mentions, per type."""
+    best: dict[EventType, float] = {}
+    for mention in sentence.doc._.nw_mentions or ():
+        best[mention.event_type] = max(best.get(mention.event_type, 0.0), mention.confidence)
+    return best
+
+
+def build_samples(
+    extractor: EventExtractor,
+    articles: Sequence[Article],
+    parsed: Sequence[Sequence[ParsedSentence]] | None = None,
+) -> list[Sample]:
+    """Every candidate sentence of ``articles`` with its per-type labels."""
+    keys = ParticipantKeys(extractor.gazetteer)
+    if parsed is None:
+        parsed = parse_articles(extractor, articles)
+    samples: list[Sample] = []
+    for number, (article, sentences) in enumerate(zip(articles, parsed, strict=True)):
+        samples.extend(article_samples(keys, number, article, sentences))
     return samples
 
 
@@ -133,8 +167,32 @@ def _matrix(rows: Sequence[Sequence[str]], vocabulary: dict[str, int]) -> Any:
     return csr_matrix((data, indices, indptr), shape=(len(rows), len(vocabulary)))
 
 
+def _best_blend(
+    probabilities: Sequence[float], confidences: Sequence[float], labels: Sequence[bool]
+) -> tuple[float, float]:
+    """The rule weight and threshold whose blended scores give the best F1 on rule mentions.
+
+    Ties go to the smaller rule weight (the model alone when the rules add nothing).
+    """
+    best: tuple[float, float, float] | None = None
+    for rule_weight in RULE_WEIGHTS:
+        scores = [blend(p, c, rule_weight) for p, c in zip(probabilities, confidences, strict=True)]
+        threshold, f1 = _threshold_f1(scores, labels, RULE_FLOOR)
+        if best is None or f1 > best[0] + 1e-9:
+            best = (f1, rule_weight, threshold)
+    assert best is not None
+    return best[1], best[2]
+
+
 def _best_threshold(scores: Sequence[float], labels: Sequence[bool], floor: float) -> float:
     """The threshold with the best F1 (ties to the higher one), never below ``floor``."""
+    return _threshold_f1(scores, labels, floor)[0]
+
+
+def _threshold_f1(
+    scores: Sequence[float], labels: Sequence[bool], floor: float
+) -> tuple[float, float]:
+    """The threshold with the best F1 (ties to the higher one) and that F1."""
     best, best_f1 = 0.5, -1.0
     total_pos = sum(labels)
     for step in range(10, 96):
@@ -146,7 +204,7 @@ def _best_threshold(scores: Sequence[float], labels: Sequence[bool], floor: floa
         f = 2 * precision * recall / (precision + recall) if tp else 0.0
         if f >= best_f1:
             best, best_f1 = threshold, f
-    return best
+    return best, best_f1
 
 
 def _fit_binary(x: Any, y: Sequence[int]) -> Any:
@@ -165,10 +223,20 @@ def _fit_binary(x: Any, y: Sequence[int]) -> Any:
     return model
 
 
-def train(articles: Sequence[Article], folds: int = 5) -> dict[str, Any]:
-    """Fit the decision model on ``articles`` and return its JSON-ready data."""
-    extractor = EventExtractor(ExtractSettings(decide=False)).open()
-    samples = build_samples(extractor, articles)
+def train(
+    articles: Sequence[Article],
+    folds: int = 5,
+    *,
+    extractor: EventExtractor | None = None,
+    parsed: Sequence[Sequence[ParsedSentence]] | None = None,
+) -> dict[str, Any]:
+    """Fit the decision model on ``articles`` and return its JSON-ready data.
+
+    ``extractor`` (rules only) and ``parsed`` (its parse of ``articles``) may be given to save
+    parsing again; the result is the same.
+    """
+    extractor = extractor or EventExtractor(ExtractSettings(decide=False)).open()
+    samples = build_samples(extractor, articles, parsed)
     vocabulary = _vocabulary([s.features for s in samples])
     names = sorted(vocabulary, key=vocabulary.__getitem__)
     types: dict[str, Any] = {}
@@ -195,7 +263,11 @@ def train(articles: Sequence[Article], folds: int = 5) -> dict[str, Any]:
                 oof[i] = float(p)
         ruled = [i for i, s in enumerate(rows) if event_type in s.ruled]
         other = [i for i, s in enumerate(rows) if event_type not in s.ruled]
-        threshold = _best_threshold([oof[i] for i in ruled], [bool(y[i]) for i in ruled], 0.2)
+        rule_weight, threshold = _best_blend(
+            [oof[i] for i in ruled],
+            [rows[i].rule_confidence.get(event_type, 0.0) for i in ruled],
+            [bool(y[i]) for i in ruled],
+        )
         add = _best_threshold([oof[i] for i in other], [bool(y[i]) for i in other], 0.5)
         model = _fit_binary(x, y)
         weights = {
@@ -205,6 +277,7 @@ def train(articles: Sequence[Article], folds: int = 5) -> dict[str, Any]:
             "bias": round(float(model.intercept_[0]), 5),
             "threshold": threshold,
             "add_threshold": add,
+            "rule_weight": rule_weight,
             "weights": weights,
         }
     modality = _train_modality(samples)
@@ -263,22 +336,29 @@ def cross_validate(articles: Sequence[Article], folds: int = 5) -> EvalReport:
     """Out-of-fold scores on ``articles``: each fold scored by a model trained on the others.
 
     This is the figure to tune by (the in-sample score of a trained model flatters it); the
-    test split is scored separately, by ``newswire eval --split test``, and never here.
+    test split is scored separately, by ``newswire eval --split test``, and never here. The
+    articles are parsed once: the parse does not depend on the decision model.
     """
-    keys: ParticipantKeys | None = None
+    rules_only = EventExtractor(ExtractSettings(decide=False)).open()
+    keys = ParticipantKeys(rules_only.gazetteer)
+    parsed = parse_articles(rules_only, articles)
     report = EvalReport(split="tune (cross-validated)", extractor_version="")
-    with tempfile.TemporaryDirectory(prefix="newswire-cv-") as scratch:
-        for fold in range(folds):
-            held = [a for n, a in enumerate(articles) if n % folds == fold]
-            kept = [a for n, a in enumerate(articles) if n % folds != fold]
-            path = Path(scratch) / f"fold{fold}.json"
-            path.write_text(json.dumps(train(kept, folds=folds)), encoding="utf-8")
-            extractor = EventExtractor(ExtractSettings(decision_model_path=path)).open()
-            keys = keys or ParticipantKeys(extractor.gazetteer)
-            report.extractor_version = extractor.version
-            results = extractor.extract_inputs([article_input(a) for a in held])
-            for article, events in zip(held, results, strict=True):
-                score_article(report, article, events, keys)
+    for fold in range(folds):
+        held = [n for n in range(len(articles)) if n % folds == fold]
+        kept = [n for n in range(len(articles)) if n % folds != fold]
+        data = train(
+            [articles[n] for n in kept],
+            folds=folds,
+            extractor=rules_only,
+            parsed=[parsed[n] for n in kept],
+        )
+        decider = parse_model(data, f"fold {fold}")
+        extractor = rules_only.with_decider(decider)
+        report.extractor_version = extractor.version
+        for n in held:
+            article = articles[n]
+            events = extractor.events_from_parsed(article_input(article), parsed[n])
+            score_article(report, article, events, keys)
     return report
 
 

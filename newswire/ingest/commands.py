@@ -11,8 +11,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import typer
+from pydantic import ValidationError
 
 from newswire.errors import NewswireError
+from newswire.validation import describe_settings_error
 
 LOCAL_SOURCE_ID = "local"
 NORMALIZE_SUFFIXES = (".html", ".htm", ".txt", ".json")
@@ -103,20 +105,41 @@ def ingest_command(
     Ends with a table per source on stderr (fetched, not modified, accepted, duplicates,
     deferred, failed with reasons); shows a progress bar when stderr is a terminal. Items that
     fail or are deferred do not change the exit code; it is 1 only when nothing could be done.
+    Logs one line per source and stage with its counters and, when ``NEWSWIRE_METRICS_DIR`` is
+    set, adds them to the Prometheus textfiles there (:mod:`newswire.ingest.metrics`).
     """
+    from newswire.ingest.fetch.settings import FetchSettings
+    from newswire.ingest.metrics import MetricsSettings, report_stages
     from newswire.ingest.pipeline import enabled_source_ids, run_ingest_pass
     from newswire.ingest.settings import IngestSettings
-    from newswire.ingest.summary import pass_progress, print_summary
+    from newswire.ingest.summary import pass_progress, print_summary, stage_reports
+    from newswire.settings import KafkaSettings
 
-    settings = IngestSettings()
+    # Every setting is read here, before anything is fetched: a bad one is a one-line error.
+    try:
+        settings = IngestSettings()
+        metrics_settings = MetricsSettings()
+        fetch_settings = FetchSettings()
+        kafka_settings = KafkaSettings()  # required even with --output, where it is unused
+    except ValidationError as exc:
+        typer.echo(f"error: {describe_settings_error(exc)}", err=True)
+        raise typer.Exit(code=1) from exc
     if state_dir is not None:
         settings = settings.model_copy(update={"state_dir": state_dir})
     try:
         with pass_progress(len(enabled_source_ids(sources))) as progress:
-            report = run_ingest_pass(sources, settings=settings, output=output, progress=progress)
+            report = run_ingest_pass(
+                sources,
+                settings=settings,
+                output=output,
+                progress=progress,
+                kafka_settings=kafka_settings,
+                fetch_settings=fetch_settings,
+            )
     except NewswireError as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(code=1) from exc
+    report_stages(stage_reports(report), metrics_settings)
     typer.echo(report.summary(), err=True)
     print_summary(report)
     if report.failed_sources and not report.accepted and not report.fetched:

@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import typer
+from pydantic import ValidationError
 from rich.console import Console
 
 from newswire.errors import NewswireError
@@ -19,6 +20,7 @@ from newswire.search.query import (
 )
 from newswire.search.render import print_table, result_json
 from newswire.search.settings import SearchSettings
+from newswire.validation import describe_settings_error
 
 
 def search_command(
@@ -50,6 +52,10 @@ def search_command(
             es.close()
     except NewswireError as exc:
         typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(code=1) from exc
+    except ValidationError as exc:
+        # Settings from the environment (a CA file that is missing, a password without a user).
+        typer.echo(f"error: {describe_settings_error(exc)}", err=True)
         raise typer.Exit(code=1) from exc
     if json_output:
         typer.echo(result_json(result))

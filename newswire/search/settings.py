@@ -15,7 +15,10 @@ from schemas.indices import EVENTS_INDEX
 class SearchSettings(RenamedSettings):
     """Which alias ``newswire search`` reads, how many hits it shows, how long it waits."""
 
-    model_config = SettingsConfigDict(env_prefix="NEWSWIRE_SEARCH_", extra="ignore", frozen=True)
+    # Errors never quote the values given (the nested Elasticsearch login).
+    model_config = SettingsConfigDict(
+        env_prefix="NEWSWIRE_SEARCH_", extra="ignore", frozen=True, hide_input_in_errors=True
+    )
     RENAMED: ClassVar[Mapping[str, str]] = {"timeout_seconds": "timeout_s"}
 
     events_alias: str = EVENTS_INDEX.alias

@@ -20,6 +20,8 @@ from typing import Any
 
 import httpx
 
+from newswire.fsutil import write_bytes_atomically, write_text_atomically
+from newswire.settings import ElasticsearchSettings
 from newswire.stack.artifacts import ResolvedArtifact
 from newswire.stack.errors import ServerExitedError, StackError, StartupTimeoutError
 from newswire.stack.jdk import JavaHome
@@ -54,8 +56,46 @@ class ElasticsearchLayout(ServerLayout):
         return self.logs / f"{CLUSTER_NAME}.log"
 
 
-def elasticsearch_yml(layout: ElasticsearchLayout, *, http_port: int, transport_port: int) -> str:
-    """Node settings: single node, loopback, security off (loopback-only development mode)."""
+@dataclass(frozen=True, slots=True)
+class NodeSecurity:
+    """What a secured node needs: PEM files for TLS on HTTP, and the file realm's contents."""
+
+    ca_cert: Path
+    server_cert: Path
+    server_key: Path
+    users: str
+    users_roles: str
+    roles: str
+
+
+# Under the config folder: the node reads no file outside it.
+CERTS_DIR = "certs"
+
+
+def _security_settings(security: NodeSecurity | None) -> dict[str, str]:
+    if security is None:
+        # Off only because the node listens on loopback alone; `--secure` and compose turn it on.
+        return {"xpack.security.enabled": "false"}
+    return {
+        "xpack.security.enabled": "true",
+        "xpack.security.enrollment.enabled": "false",
+        "xpack.security.http.ssl.enabled": "true",
+        "xpack.security.http.ssl.key": f"{CERTS_DIR}/{security.server_key.name}",
+        "xpack.security.http.ssl.certificate": f"{CERTS_DIR}/{security.server_cert.name}",
+        "xpack.security.http.ssl.certificate_authorities": f"{CERTS_DIR}/{security.ca_cert.name}",
+        # One node on loopback (single-node discovery): no transport peers to encrypt for.
+        "xpack.security.transport.ssl.enabled": "false",
+    }
+
+
+def elasticsearch_yml(
+    layout: ElasticsearchLayout,
+    *,
+    http_port: int,
+    transport_port: int,
+    security: NodeSecurity | None = None,
+) -> str:
+    """Node settings: single node, loopback; security off unless ``security`` is given."""
     settings = {
         "cluster.name": CLUSTER_NAME,
         "node.name": f"{CLUSTER_NAME}-1",
@@ -65,8 +105,7 @@ def elasticsearch_yml(layout: ElasticsearchLayout, *, http_port: int, transport_
         "http.port": str(http_port),
         "transport.port": str(transport_port),
         "discovery.type": "single-node",
-        # Security is off only because the node listens on loopback alone; compose turns it on.
-        "xpack.security.enabled": "false",
+        **_security_settings(security),
         "cluster.routing.allocation.disk.threshold_enabled": "false",
         "action.destructive_requires_name": "true",
     }
@@ -181,8 +220,14 @@ class ElasticsearchServer:
         self.heap_mb = heap_mb
         self.service_user = service_user
 
-    def prepare(self, *, http_port: int, transport_port: int) -> None:
-        """Unpack the distribution and write the configuration for these ports."""
+    def prepare(
+        self, *, http_port: int, transport_port: int, security: NodeSecurity | None = None
+    ) -> None:
+        """Unpack the distribution and write the configuration for these ports.
+
+        With ``security``, the certificates are copied into the config folder and the file
+        realm's ``users``, ``users_roles`` and ``roles.yml`` written there.
+        """
         layout = self.layout
         for folder in (layout.root, layout.data, layout.logs, layout.tmp):
             folder.mkdir(parents=True, exist_ok=True)
@@ -190,8 +235,26 @@ class ElasticsearchServer:
         if not layout.config.exists():
             shutil.copytree(layout.home / "config", layout.config)
         (layout.config / "elasticsearch.yml").write_text(
-            elasticsearch_yml(layout, http_port=http_port, transport_port=transport_port)
+            elasticsearch_yml(
+                layout, http_port=http_port, transport_port=transport_port, security=security
+            )
         )
+        if security is not None:
+            certs = layout.config / CERTS_DIR
+            certs.mkdir(exist_ok=True)
+            # The key and the file realm are written owner-only from the start, never 0644.
+            for source, mode in (
+                (security.ca_cert, 0o644),
+                (security.server_cert, 0o644),
+                (security.server_key, 0o600),
+            ):
+                write_bytes_atomically(certs / source.name, source.read_bytes(), mode=mode)
+            for name, text in (
+                ("users", security.users),
+                ("users_roles", security.users_roles),
+                ("roles.yml", security.roles),
+            ):
+                write_text_atomically(layout.config / name, text, mode=0o600)
         options = layout.config / "jvm.options.d"
         options.mkdir(exist_ok=True)
         (options / "newswire-heap.options").write_text(
@@ -226,10 +289,19 @@ class ElasticsearchServer:
         )
 
 
-def cluster_health(url: str) -> str | None:
-    """The cluster status (green/yellow/red), or None when the node does not answer."""
+def _get(url: str, path: str, access: ElasticsearchSettings | None) -> httpx.Response:
+    options = access.http_options() if access is not None else {}
+    return httpx.get(f"{url}{path}", timeout=HTTP_TIMEOUT, **options)
+
+
+def cluster_health(url: str, *, access: ElasticsearchSettings | None = None) -> str | None:
+    """The cluster status (green/yellow/red), or None when the node does not answer.
+
+    ``access`` carries the credentials and CA of a secured node; a node that refuses them
+    (401/403) counts as not answering.
+    """
     try:
-        response = httpx.get(f"{url}/_cluster/health", timeout=HTTP_TIMEOUT)
+        response = _get(url, "/_cluster/health", access)
         response.raise_for_status()
         status = response.json().get("status")
     except (httpx.HTTPError, ValueError):
@@ -237,10 +309,10 @@ def cluster_health(url: str) -> str | None:
     return status if isinstance(status, str) else None
 
 
-def node_version(url: str) -> str | None:
+def node_version(url: str, *, access: ElasticsearchSettings | None = None) -> str | None:
     """The version the running node reports (``GET /`` is absent on this distribution)."""
     try:
-        response = httpx.get(f"{url}/_nodes/_local", timeout=HTTP_TIMEOUT)
+        response = _get(url, "/_nodes/_local", access)
         response.raise_for_status()
         nodes: dict[str, Any] = response.json()["nodes"]
     except (httpx.HTTPError, ValueError, KeyError):
@@ -253,7 +325,13 @@ def node_version(url: str) -> str | None:
 
 
 def wait_for_node(
-    url: str, pid: int, *, timeout_s: float, log_path: Path, console_log: Path
+    url: str,
+    pid: int,
+    *,
+    timeout_s: float,
+    log_path: Path,
+    console_log: Path,
+    access: ElasticsearchSettings | None = None,
 ) -> float:
     """Block until the cluster is green or yellow; returns the seconds waited."""
     start = time.monotonic()
@@ -265,7 +343,7 @@ def wait_for_node(
                 f"{log_tail(log_path, 8)} (console: {console_log})",
                 log_path=log_path,
             )
-        if cluster_health(url) in {"green", "yellow"}:
+        if cluster_health(url, access=access) in {"green", "yellow"}:
             return time.monotonic() - start
         if time.monotonic() - start > timeout_s:
             raise StartupTimeoutError(

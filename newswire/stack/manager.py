@@ -19,7 +19,7 @@ from newswire.fsutil import directory_lock, write_text_atomically
 from newswire.resources import resource_path
 from newswire.settings import ElasticsearchSettings, KafkaSettings, StackSettings
 from newswire.stack import elasticsearch as es
-from newswire.stack import kafka
+from newswire.stack import kafka, security
 from newswire.stack.artifacts import ArtifactCache
 from newswire.stack.errors import PortInUseError, StackError
 from newswire.stack.jdk import find_java_home
@@ -55,6 +55,7 @@ class StackState(BaseModel):
     kafka_java: str | None = None
     elasticsearch_java: str | None = None
     started_at: float | None = None
+    security: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,20 +83,31 @@ class StackStatus:
     reused: bool = False
     timings: dict[str, float] = field(default_factory=dict)
     artifacts_from_cache: dict[str, bool] = field(default_factory=dict)
+    security: bool = False
+    kafka_client: dict[str, Any] = field(default_factory=dict)
+    elasticsearch_client: dict[str, Any] = field(default_factory=dict)
+    credentials_file: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         """The ``stack status --json`` document.
 
-        ``kafka.bootstrap_servers`` and ``elasticsearch.url`` are a kept contract.
+        ``kafka.bootstrap_servers``, ``elasticsearch.url`` and ``elasticsearch.pid`` are a kept
+        contract. A secured stack adds what its clients need except the passwords:
+        ``kafka.security_protocol``, ``sasl_mechanism``, ``sasl_username``, ``ssl_cafile``,
+        ``elasticsearch.ca_certs``, ``username``, and ``credentials_file``, the path of the
+        file (owner-only) that holds the generated passwords.
         """
         kafka_part: dict[str, Any] = {"bootstrap_servers": self.bootstrap_servers}
         if self.kafka is not None:
             kafka_part.update(asdict(self.kafka))
+        kafka_part.update(self.kafka_client)
         es_part: dict[str, Any] = {"url": self.elasticsearch_url}
         if self.elasticsearch is not None:
             es_part.update(asdict(self.elasticsearch))
-        return {
+        es_part.update(self.elasticsearch_client)
+        document: dict[str, Any] = {
             "running": self.running,
+            "security": self.security,
             "run_dir": self.run_dir,
             "kafka": kafka_part,
             "elasticsearch": es_part,
@@ -103,6 +115,9 @@ class StackStatus:
             "timings_s": self.timings,
             "artifacts_from_cache": self.artifacts_from_cache,
         }
+        if self.credentials_file is not None:
+            document["credentials_file"] = self.credentials_file
+        return document
 
 
 def elasticsearch_server(
@@ -137,11 +152,12 @@ def elasticsearch_server(
 class StackManager:
     """Starts and stops the local Kafka broker and Elasticsearch node of one run directory."""
 
-    def __init__(self, settings: StackSettings | None = None) -> None:
-        self.settings = settings or StackSettings()
+    def __init__(self, settings: StackSettings) -> None:
+        self.settings = settings
         self.home = self.settings.home
         self.kafka_layout = kafka.KafkaLayout(self.home / "kafka")
         self.es_layout = es.ElasticsearchLayout(self.home / "elasticsearch")
+        self.security_layout = security.SecurityLayout(self.home / "security")
 
     @property
     def _marker(self) -> str:
@@ -179,15 +195,45 @@ class StackManager:
 
     @staticmethod
     def _urls(state: StackState) -> tuple[str, str]:
-        return (f"127.0.0.1:{state.kafka_port}", f"http://127.0.0.1:{state.elasticsearch_port}")
-
-    def _write_env(self, state: StackState) -> None:
-        bootstrap, url = self._urls(state)
-        self.env_path.write_text(
-            "# Written by `newswire stack up`; read by newswire's settings objects.\n"
-            f"NEWSWIRE_KAFKA_BOOTSTRAP_SERVERS={bootstrap}\n"
-            f"NEWSWIRE_ES_URL={url}\n"
+        scheme = "https" if state.security else "http"
+        return (
+            f"127.0.0.1:{state.kafka_port}",
+            f"{scheme}://127.0.0.1:{state.elasticsearch_port}",
         )
+
+    def _credentials(self, state: StackState) -> security.Credentials | None:
+        """The secured stack's credentials (generated on first use); None when not secured."""
+        if not state.security:
+            return None
+        return security.load_or_create(
+            self.security_layout, kafka_formatted=self.kafka_layout.formatted
+        )
+
+    def client_settings(
+        self, state: StackState, credentials: security.Credentials | None
+    ) -> tuple[KafkaSettings, ElasticsearchSettings]:
+        """How a client reaches this stack: addresses, and when secured, credentials and CA."""
+        bootstrap, url = self._urls(state)
+        return security.client_settings(
+            bootstrap,
+            url,
+            layout=self.security_layout if credentials is not None else None,
+            credentials=credentials,
+        )
+
+    def _write_env(self, kafka_settings: KafkaSettings, es_settings: ElasticsearchSettings) -> None:
+        lines = security.environment_lines(kafka_settings, es_settings)
+        text = "# Written by `newswire stack up`; read by newswire's settings objects.\n"
+        text += "".join(f"{line}\n" for line in lines)
+        try:
+            unchanged = self.env_path.read_text() == text
+            private = self.env_path.stat().st_mode & 0o777 == security.PRIVATE
+        except FileNotFoundError:
+            unchanged = private = False
+        if unchanged and private:
+            return  # readers of the file see it stay as it was
+        # It may hold the secured stack's passwords.
+        write_text_atomically(self.env_path, text, mode=security.PRIVATE)
 
     # -- ports -----------------------------------------------------------------------------
     def _initial_state(self) -> StackState:
@@ -207,6 +253,7 @@ class StackManager:
             kafka_version=self.settings.kafka_version,
             elasticsearch_version=self.settings.elasticsearch_version,
             kafka_cluster_id=kafka.new_cluster_id(),
+            security=bool(self.settings.security),
             **chosen,
         )
 
@@ -264,15 +311,22 @@ class StackManager:
                 f"Elasticsearch {state.elasticsearch_version}; run `newswire stack down` and "
                 "remove that folder to change versions"
             )
+        wanted = self.settings.security
+        if state is not None and wanted is not None and state.security != wanted:
+            created, asked = ("on", "off") if state.security else ("off", "on")
+            raise StackError(
+                f"the stack in {self.home} was created with security {created}, not {asked}; "
+                + ("start it without NEWSWIRE_STACK_SECURITY=off, " if state.security else "")
+                + "or run `newswire stack down` and remove that folder to change it"
+            )
         state = state or self._initial_state()
-        bootstrap, url = self._urls(state)
+        credentials = self._credentials(state)
         kafka_alive = runs_from(state.kafka_pid, self._marker)
         es_alive = runs_from(state.elasticsearch_pid, self._marker)
         reused = kafka_alive and es_alive
 
         if not kafka_alive or not es_alive:
             state = self._repick_taken_ports(state, kafka_alive=kafka_alive, es_alive=es_alive)
-            bootstrap, url = self._urls(state)
         to_check: dict[str, int] = {}
         if not kafka_alive:
             to_check["Kafka broker"] = state.kafka_port
@@ -291,6 +345,9 @@ class StackManager:
         from_cache: dict[str, bool] = {}
         started: list[int] = []
         try:
+            # Both servers are resolved before either starts (a missing JDK starts nothing);
+            # Elasticsearch starts first: it takes longest to boot, while Kafka formats.
+            server: kafka.KafkaServer | None = None
             if not kafka_alive:
                 t0 = time.monotonic()
                 kafka_java = find_java_home(
@@ -311,14 +368,9 @@ class StackManager:
                     kafka_java,
                     KAFKA_LOG4J,
                     heap_mb=self.settings.kafka_heap_mb,
+                    security=self._broker_security(credentials),
                 )
-                server.configure(
-                    broker_port=state.kafka_port, controller_port=state.kafka_controller_port
-                )
-                server.format_storage(state.kafka_cluster_id)
-                state.kafka_pid = server.start()
-                state.kafka_java = str(kafka_java.path)
-                started.append(state.kafka_pid)
+            node: es.ElasticsearchServer | None = None
             if not es_alive:
                 t0 = time.monotonic()
                 node = elasticsearch_server(
@@ -329,16 +381,27 @@ class StackManager:
                 node.prepare(
                     http_port=state.elasticsearch_port,
                     transport_port=state.elasticsearch_transport_port,
+                    security=self._node_security(credentials),
                 )
                 state.elasticsearch_pid = node.start()
                 state.elasticsearch_java = str(node.java.path)
                 started.append(state.elasticsearch_pid)
+            if server is not None:
+                server.configure(
+                    broker_port=state.kafka_port, controller_port=state.kafka_controller_port
+                )
+                server.format_storage(state.kafka_cluster_id)
+                state.kafka_pid = server.start()
+                state.kafka_java = str(server.java.path)
+                started.append(state.kafka_pid)
             state.started_at = state.started_at if reused else time.time()
             self._save_state(state)
 
             assert state.kafka_pid is not None and state.elasticsearch_pid is not None
+            kafka_settings, es_settings = self.client_settings(state, credentials)
+            url = es_settings.url
             timings["kafka_ready"] = kafka.wait_for_broker(
-                bootstrap,
+                kafka_settings,
                 state.kafka_pid,
                 timeout_s=self.settings.start_timeout_seconds,
                 log_path=self.kafka_layout.logs / "server.log",
@@ -350,6 +413,7 @@ class StackManager:
                 timeout_s=self.settings.start_timeout_seconds,
                 log_path=self.es_layout.server_log,
                 console_log=self.es_layout.console_log,
+                access=es_settings,
             )
         except BaseException:
             for pid in started:
@@ -362,13 +426,11 @@ class StackManager:
             raise
 
         t0 = time.monotonic()
-        bootstrap_catalogues(
-            KafkaSettings(bootstrap_servers=bootstrap), ElasticsearchSettings(url=url)
-        )
+        bootstrap_catalogues(kafka_settings, es_settings)
         timings["bootstrap"] = time.monotonic() - t0
-        self._write_env(state)
+        self._write_env(kafka_settings, es_settings)
         return replace(
-            self._status(state),
+            self._status(state, credentials),
             reused=reused,
             timings={k: round(v, 2) for k, v in timings.items()},
             artifacts_from_cache=from_cache,
@@ -387,14 +449,26 @@ class StackManager:
                 kafka=None,
                 elasticsearch=None,
             )
-        return self._status(state)
+        credentials = security.read_credentials(self.security_layout) if state.security else None
+        return self._status(state, credentials)
 
-    def _status(self, state: StackState) -> StackStatus:
+    def _status(self, state: StackState, credentials: security.Credentials | None) -> StackStatus:
         bootstrap, url = self._urls(state)
-        kafka_running = runs_from(state.kafka_pid, self._marker) and kafka.broker_ready(bootstrap)
+        kafka_settings, es_settings = (
+            self.client_settings(state, credentials)
+            if credentials is not None or not state.security
+            else (None, None)
+        )
+        kafka_running = (
+            runs_from(state.kafka_pid, self._marker)
+            and kafka_settings is not None
+            and kafka.broker_ready(kafka_settings)
+        )
         es_running = runs_from(state.elasticsearch_pid, self._marker)
-        health = es.cluster_health(url) if es_running else None
-        es_version = (es.node_version(url) if health else None) or state.elasticsearch_version
+        health = es.cluster_health(url, access=es_settings) if es_running else None
+        es_version = (
+            es.node_version(url, access=es_settings) if health else None
+        ) or state.elasticsearch_version
         return StackStatus(
             run_dir=str(self.home),
             running=kafka_running and health in {"green", "yellow"},
@@ -415,6 +489,46 @@ class StackManager:
                 java=state.elasticsearch_java,
                 health=health,
             ),
+            security=state.security,
+            kafka_client=_kafka_client_fields(kafka_settings) if state.security else {},
+            elasticsearch_client=_es_client_fields(es_settings) if state.security else {},
+            credentials_file=str(self.security_layout.credentials) if state.security else None,
+        )
+
+    def _broker_security(
+        self, credentials: security.Credentials | None
+    ) -> kafka.BrokerSecurity | None:
+        if credentials is None:
+            return None
+        layout = self.security_layout
+        keystore = self.kafka_layout.root / "tls" / "server.pem"
+        # Kafka's PEM key store: the private key, then the certificate chain, in one file.
+        write_text_atomically(
+            keystore,
+            layout.server_key.read_text() + layout.server_cert.read_text(),
+            mode=security.PRIVATE,
+        )
+        return kafka.BrokerSecurity(
+            keystore=keystore,
+            truststore=layout.ca_cert,
+            mechanism=security.KAFKA_MECHANISM,
+            admin_username=security.KAFKA_ADMIN,
+            admin_password=credentials.kafka_admin_password,
+            scram_arguments=tuple(security.kafka_scram_arguments(credentials)),
+            passwords=(credentials.kafka_admin_password, credentials.kafka_password),
+        )
+
+    def _node_security(self, credentials: security.Credentials | None) -> es.NodeSecurity | None:
+        if credentials is None:
+            return None
+        layout = self.security_layout
+        return es.NodeSecurity(
+            ca_cert=layout.ca_cert,
+            server_cert=layout.server_cert,
+            server_key=layout.server_key,
+            users=security.es_users_file(credentials),
+            users_roles=security.es_users_roles_file(),
+            roles=security.ROLES_YML,
         )
 
     # -- down ------------------------------------------------------------------------------
@@ -439,6 +553,26 @@ class StackManager:
                 stopped.extend(strays)
             self.env_path.unlink(missing_ok=True)
             return stopped
+
+
+def _kafka_client_fields(settings: KafkaSettings | None) -> dict[str, Any]:
+    if settings is None:
+        return {}
+    return {
+        "security_protocol": settings.security_protocol,
+        "sasl_mechanism": settings.sasl_mechanism,
+        "sasl_username": settings.sasl_username,
+        "ssl_cafile": str(settings.ssl_cafile) if settings.ssl_cafile else None,
+    }
+
+
+def _es_client_fields(settings: ElasticsearchSettings | None) -> dict[str, Any]:
+    if settings is None:
+        return {}
+    return {
+        "ca_certs": str(settings.ca_certs) if settings.ca_certs else None,
+        "username": settings.username,
+    }
 
 
 def status_json(status: StackStatus) -> str:

@@ -111,15 +111,18 @@ def _int(text: str | None) -> int:
         return -1
 
 
+def decode_headers(headers: Iterable[tuple[str, bytes | None]]) -> dict[str, str]:
+    """Kafka message headers as text (undecodable bytes replaced; a missing value is empty)."""
+    return {name: (value or b"").decode("utf-8", "replace") for name, value in headers}
+
+
 def parse_dead_letter(message: _Message, *, source_topic: str) -> DeadLetterRecord:
     """A message of a dead-letter topic as a :class:`DeadLetterRecord` (pure).
 
     Missing headers do not fail: the topic falls back to ``source_topic``, the time to the
     message's Kafka timestamp.
     """
-    headers = {
-        name: (value or b"").decode("utf-8", "replace") for name, value in message.headers or ()
-    }
+    headers = decode_headers(message.headers or ())
     failed_at: datetime | None = None
     if DLQ_HEADER_FAILED_AT in headers:
         try:
@@ -218,7 +221,7 @@ def _consumer(settings: KafkaSettings, group_id: str | None) -> KafkaConsumer:
             consumer_timeout_ms=_POLL_MS,
         )
     except KafkaError as exc:
-        raise DeadLetterError(f"cannot reach Kafka at {settings.bootstrap_servers}: {exc}") from exc
+        raise DeadLetterError(f"cannot reach Kafka at {settings.address()}: {exc}") from exc
 
 
 def _partitions(consumer: KafkaConsumer, dlq: str) -> list[TopicPartition]:

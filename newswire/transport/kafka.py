@@ -87,7 +87,7 @@ class IdempotentProducer(Resource):
             )
         except KafkaError as exc:
             raise PublishError(
-                f"cannot connect to Kafka at {self._settings.bootstrap_servers}: {exc}"
+                f"cannot connect to Kafka at {self._settings.address()}: {exc}"
             ) from exc
 
     def close(self, timeout_s: float = 30.0) -> None:
@@ -134,10 +134,8 @@ class RecordPublisher(Resource):
     caller that returns normally knows its records are durable in Kafka.
     """
 
-    def __init__(self, settings: KafkaSettings | None = None, *, linger_ms: int = 5) -> None:
-        self._producer = IdempotentProducer(
-            settings or KafkaSettings(), linger_ms=linger_ms, compression_type="gzip"
-        )
+    def __init__(self, settings: KafkaSettings, *, linger_ms: int = 5) -> None:
+        self._producer = IdempotentProducer(settings, linger_ms=linger_ms, compression_type="gzip")
 
     def open(self) -> None:
         """Connect to the cluster."""
@@ -189,7 +187,7 @@ def ensure_topics(
         admin = KafkaAdminClient(**settings.client_options())
     except KafkaError as exc:
         raise TopicAdminError(
-            f"cannot reach Kafka at {settings.bootstrap_servers} to create topics: {exc}"
+            f"cannot reach Kafka at {settings.address()} to create topics: {exc}"
         ) from exc
     try:
         existing = set(admin.list_topics())
@@ -201,8 +199,6 @@ def ensure_topics(
                 log.info("topics created concurrently by another process")
         return [topic.name for topic in missing]
     except KafkaError as exc:
-        raise TopicAdminError(
-            f"creating topics on {settings.bootstrap_servers} failed: {exc}"
-        ) from exc
+        raise TopicAdminError(f"creating topics on {settings.address()} failed: {exc}") from exc
     finally:
         admin.close()

@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import subprocess
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
@@ -14,6 +13,7 @@ from typing import Any
 import pytest
 from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 from kafka.structs import OffsetAndMetadata
+from newswire_testing.commands import run_process
 
 from newswire.settings import KafkaSettings
 from newswire.stack.processes import free_port
@@ -27,14 +27,7 @@ NEWSWIRE = Path(sys.executable).with_name("newswire")
 
 
 def _status(**env: str) -> tuple[int, dict[str, Any]]:
-    done = subprocess.run(
-        [str(NEWSWIRE), "status", "--json"],
-        env={**os.environ, **env},
-        capture_output=True,
-        text=True,
-        timeout=180,
-        check=False,
-    )
+    done = run_process([str(NEWSWIRE), "status", "--json"], env={**os.environ, **env}, timeout=180)
     return done.returncode, json.loads(done.stdout)
 
 

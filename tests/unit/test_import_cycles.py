@@ -7,9 +7,10 @@ module after forgetting every module of ours it loaded before.
 
 from __future__ import annotations
 
-import subprocess
 import sys
 from pathlib import Path
+
+from newswire_testing.commands import run_process
 
 ROOT = Path(__file__).resolve().parents[2]
 PACKAGES = ("schemas", "newswire", "consumers")
@@ -45,13 +46,8 @@ def _modules() -> list[str]:
 def test_every_module_imports_when_it_is_the_first_of_ours_to_be_imported() -> None:
     modules = _modules()
     assert "newswire.bootstrap" in modules
-    probe = subprocess.run(
-        [sys.executable, "-c", _PROBE.format(packages=PACKAGES), *modules],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
+    probe = run_process(
+        [sys.executable, "-c", _PROBE.format(packages=PACKAGES), *modules], cwd=ROOT, timeout=600
     )
     assert probe.returncode == 0, probe.stderr
     assert probe.stdout.strip() == "", f"modules that fail to import first:\n{probe.stdout}"

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from newswire.extract.cues import load_cues
+from newswire.extract.gazetteer import GazetteerEntry
 from newswire.extract.patterns import trigger_rule
 from newswire.extract.rules.context import (
     RuleOutcome,
@@ -17,6 +18,7 @@ from newswire.extract.rules.syntax import (
     argument_zone,
     controller_subjects,
     has_child,
+    resolve_pronoun,
     subject_actors,
 )
 from schemas.events import ActorKind, EventType
@@ -32,9 +34,13 @@ _NOT_A_CALL_PREPS = _CUES.not_a_call_preps
 _STATE_CONTACTS = _CUES.state_contacts
 _TIME_ANCHOR_PREPS = _CUES.time_anchor_preps
 _VISIT = _CUES.visit
+_PAIR_NOUNS = _CUES.pair_nouns
+_PAIR_WORDS = _CUES.pair_words
+_CIRCUMSTANCE_PREPS = _CUES.circumstance_preps
+_PERSON_PRONOUNS = load_cues().shared.person_pronouns
 
 
-@trigger_rule(EventType.LEADER_CONTACT, version=3)
+@trigger_rule(EventType.LEADER_CONTACT, version=4)
 def leader_contact(ctx: TriggerContext) -> RuleOutcome | None:
     """A call, meeting, talks or visit between two leaders or top envoys of different countries."""
     trigger = ctx.trigger
@@ -70,10 +76,17 @@ def leader_contact(ctx: TriggerContext) -> RuleOutcome | None:
     zone = argument_zone(trigger)
     pairs = [(hit.entry, hit.text) for hit in ctx.actors_in(zone)]
     pairs.extend(subject_actors(ctx, trigger))
+    pairs.extend(_pronoun_partners(ctx, zone))
     people = [(e, t) for e, t in pairs if e.kind is ActorKind.PERSON]
     people_entries, people_texts = dedupe(people)
+    if len(people_entries) < 2 and _names_the_pair(ctx, zone):
+        # "The two presidents spoke again by telephone": the two people named just before.
+        people_entries, people_texts = dedupe([*people, *_last_two_people(ctx)])
     if len(people_entries) == 1:
         visitor = people_entries[0]
+        if lemma in _VISIT and _visit_as_circumstance(trigger):
+            # "Scholz, speaking on a visit to Rome, said ...": where someone was, not a contact.
+            return None
         if lemma in _VISIT:
             places = [
                 (hit.entry, hit.text)
@@ -119,6 +132,53 @@ def leader_contact(ctx: TriggerContext) -> RuleOutcome | None:
         return None
     confidence = 0.85 if lemma in _CONTACT_STRONG else 0.72
     return make_outcome(zip(people_entries, people_texts, strict=True), confidence)
+
+
+def _visit_as_circumstance(trigger: Token) -> bool:
+    """Whether a visit noun only says where someone was ("during a visit to Poland")."""
+    head = trigger.head
+    return (
+        trigger.pos_ in ("NOUN", "PROPN")
+        and trigger.dep_ == "pobj"
+        and head.lower_ in _CIRCUMSTANCE_PREPS
+    )
+
+
+def _pronoun_partners(ctx: TriggerContext, zone: set[int]) -> list[tuple[GazetteerEntry, str]]:
+    """People meant by object pronouns in the zone ("spoke to him")."""
+    found: list[tuple[GazetteerEntry, str]] = []
+    for i in sorted(zone):
+        token = ctx.doc[i]
+        if token.lower_ in _PERSON_PRONOUNS and token.dep_ in ("pobj", "dobj", "dative"):
+            entry = resolve_pronoun(ctx, token)
+            if entry is not None:
+                found.append((entry, token.text))
+    return found
+
+
+def _names_the_pair(ctx: TriggerContext, zone: set[int]) -> bool:
+    """Whether the zone speaks of "the two leaders", "both men", "the pair"."""
+    for i in zone:
+        token = ctx.doc[i]
+        if token.lemma_.lower() in _PAIR_NOUNS and any(
+            c.lower_ in _PAIR_WORDS for c in token.children
+        ):
+            return True
+    return False
+
+
+def _last_two_people(ctx: TriggerContext) -> list[tuple[GazetteerEntry, str]]:
+    """The last two people of different countries named before the sentence."""
+    found: list[GazetteerEntry] = []
+    for entry in reversed(ctx.context_actors):
+        if entry.kind is not ActorKind.PERSON or any(e.id == entry.id for e in found):
+            continue
+        if found and found[0].country == entry.country:
+            continue
+        found.append(entry)
+        if len(found) == 2:
+            break
+    return [(entry, entry.name) for entry in reversed(found)] if len(found) == 2 else []
 
 
 def _names_a_delegation(token: Token) -> bool:

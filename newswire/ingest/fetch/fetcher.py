@@ -189,7 +189,7 @@ class Fetcher(Resource):
     def __init__(
         self,
         state_dir: Path,
-        settings: FetchSettings | None = None,
+        settings: FetchSettings,
         *,
         resolver: Resolver | None = None,
         connector: Connector | None = None,
@@ -199,7 +199,7 @@ class Fetcher(Resource):
         ssl_context: ssl.SSLContext | None = None,
         pool: FetchPool | None = None,
     ) -> None:
-        self.settings = settings or FetchSettings()
+        self.settings = settings
         self.pool = pool
         self.state_dir = state_dir
         self.state = FetchState(

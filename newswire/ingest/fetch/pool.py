@@ -46,12 +46,12 @@ class FetchPool:
 
     def __init__(
         self,
-        settings: FetchSettings | None = None,
+        settings: FetchSettings,
         *,
         workers: int | None = None,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        self.settings = settings or FetchSettings()
+        self.settings = settings
         self.workers = workers if workers is not None else self.settings.workers
         if self.workers < 1:
             raise ValueError("workers must be at least 1")

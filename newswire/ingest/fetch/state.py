@@ -176,6 +176,11 @@ class FetchState:
                 raise FetchStateError(f"cannot read fetch state {self.path}: {exc}") from exc
         return None if row is None else tuple(row)
 
+    def _read_text(self, sql: str, params: tuple[object, ...]) -> str | None:
+        """The first column of the first row as text, or None when there is no row."""
+        row = self._read(sql, params)
+        return None if row is None else str(row[0])
+
     def validators(self, url: str) -> Validators | None:
         """The stored validators of ``url``, if any."""
         row = self._read(
@@ -205,10 +210,9 @@ class FetchState:
 
     def robots_policy(self, origin: str, now: float) -> str | None:
         """The cached, unexpired robots policy text of an origin."""
-        row = self._read(
+        return self._read_text(
             "SELECT policy FROM robots WHERE origin = ? AND expires_at > ?", (origin, now)
         )
-        return None if row is None else str(row[0])
 
     def store_robots_policy(self, origin: str, policy: str, expires_at: float) -> None:
         """Cache the robots policy text of an origin until ``expires_at``."""
@@ -221,10 +225,9 @@ class FetchState:
 
     def seen_file_sha(self, source_id: str, path: str) -> str | None:
         """The sha256 a dropped file had when it was last read."""
-        row = self._read(
+        return self._read_text(
             "SELECT sha256 FROM seen_files WHERE source_id = ? AND path = ?", (source_id, path)
         )
-        return None if row is None else str(row[0])
 
     def mark_file_seen(self, source_id: str, path: str, sha256: str) -> None:
         """Remember that a dropped file was read with this content."""
@@ -236,8 +239,7 @@ class FetchState:
 
     def memo(self, key: str) -> str | None:
         """A small remembered value (e.g. the child list of a sitemap index), if any."""
-        row = self._read("SELECT value FROM memos WHERE key = ?", (key,))
-        return None if row is None else str(row[0])
+        return self._read_text("SELECT value FROM memos WHERE key = ?", (key,))
 
     def store_memo(self, key: str, value: str) -> None:
         """Remember a small value under ``key``."""

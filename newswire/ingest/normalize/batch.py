@@ -31,8 +31,10 @@ from schemas.documents import FetchedDocument
 T = TypeVar("T")
 R = TypeVar("R")
 # Inputs handed to a worker at a time: amortizes the inter-process round trip over several
-# pages while keeping the pool busy to the end of a batch.
-_CHUNK_SIZE = 4
+# pages (at most this many) while keeping the pool busy to the end of a batch (at least this
+# many chunks per worker, so that the last chunk leaves the other workers idle only briefly).
+_MAX_CHUNK_SIZE = 4
+_MIN_CHUNKS_PER_WORKER = 8
 
 
 def resolve_workers(workers: int) -> int:
@@ -70,8 +72,9 @@ def ordered_map(
     if context is None or len(materialized) < min_items:
         yield from map(function, materialized)
         return
+    chunk_size = max(1, min(_MAX_CHUNK_SIZE, len(materialized) // (count * _MIN_CHUNKS_PER_WORKER)))
     with ProcessPoolExecutor(max_workers=count, mp_context=context) as pool:
-        yield from pool.map(function, materialized, chunksize=_CHUNK_SIZE)
+        yield from pool.map(function, materialized, chunksize=chunk_size)
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,23 +11,27 @@ _MAX_BOILERPLATE_WORDS = 30
 _MAX_COPYRIGHT_WORDS = 10
 _COPYRIGHT_RE = re.compile(r"^(copyright|©|\(c\))\s.*\ball rights reserved\.?$", re.I)
 
-# A short line matching one of these is never article prose.
-_BOILERPLATE_LINE_RES = tuple(
-    re.compile(pattern, re.I)
-    for pattern in (
-        r"\b(we|this (web)?site|our (web)?site|our partners) (use|uses|store|and our partners use) cookies\b",
-        r"\bcookies?\b.*\b(accept|consent|preferences|settings|policy|agree)\b",
-        r"\b(accept|reject|manage) (all )?cookies\b",
-        r"^(advertisement|advertising|sponsored( content)?|ad|anzeige|publicité)$",
-        r"^(share|share this( article| story)?|share on \w+|tweet|email|print|copy link)( this)?:?$",
-        r"^(sign up|subscribe)\b.*\b(newsletter|inbox|updates)\b",
-        r"^(follow us|like us) on\b",
-        r"^(\d+ )?comments?( \(\d+\))?:?$",
-        r"^(leave a (comment|reply)|join the (conversation|discussion)|post a comment|add a comment|show comments|view comments)\b",
-        r"^(you must|please) (be )?log(ged)? ?in to (post a )?comment",
-        r"^all rights reserved\.?$",
-        r"^(skip to (main )?content|back to top|jump to navigation)$",
-    )
+# A short line matching one of these is never article prose (searched as one alternation: a line
+# matches it exactly when it matches one of the patterns).
+_BOILERPLATE_LINE_RE = re.compile(
+    "|".join(
+        f"(?:{pattern})"
+        for pattern in (
+            r"\b(we|this (web)?site|our (web)?site|our partners) (use|uses|store|and our partners use) cookies\b",
+            r"\bcookies?\b.*\b(accept|consent|preferences|settings|policy|agree)\b",
+            r"\b(accept|reject|manage) (all )?cookies\b",
+            r"^(advertisement|advertising|sponsored( content)?|ad|anzeige|publicité)$",
+            r"^(share|share this( article| story)?|share on \w+|tweet|email|print|copy link)( this)?:?$",
+            r"^(sign up|subscribe)\b.*\b(newsletter|inbox|updates)\b",
+            r"^(follow us|like us) on\b",
+            r"^(\d+ )?comments?( \(\d+\))?:?$",
+            r"^(leave a (comment|reply)|join the (conversation|discussion)|post a comment|add a comment|show comments|view comments)\b",
+            r"^(you must|please) (be )?log(ged)? ?in to (post a )?comment",
+            r"^all rights reserved\.?$",
+            r"^(skip to (main )?content|back to top|jump to navigation)$",
+        )
+    ),
+    re.I,
 )
 # A short line announcing a list of other articles: it and the list after it are dropped.
 _RELATED_HEADER_RE = re.compile(
@@ -46,7 +50,7 @@ def _is_boilerplate(line: str) -> bool:
         return False
     if word_count <= _MAX_COPYRIGHT_WORDS and _COPYRIGHT_RE.search(line):
         return True
-    return any(pattern.search(line) for pattern in _BOILERPLATE_LINE_RES)
+    return _BOILERPLATE_LINE_RE.search(line) is not None
 
 
 def clean_main_text(text: str) -> str:

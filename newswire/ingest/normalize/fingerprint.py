@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import string
 import unicodedata
 from collections.abc import Sequence
 from functools import lru_cache
@@ -13,7 +14,15 @@ import numpy.typing as npt
 from datasketch import MinHash
 
 _WORD_RE = re.compile(r"\w+", re.UNICODE)
+# In ASCII text a word is a run of these characters (what \w matches there); every other ASCII
+# character becomes a space, so that splitting on spaces gives the same words, faster.
+_ASCII_WORD_CHARS = frozenset(string.ascii_letters + string.digits + "_")
+_ASCII_NON_WORD_TO_SPACE = str.maketrans(
+    {code: " " for code in range(128) if chr(code) not in _ASCII_WORD_CHARS}
+)
 _SPACES_RE = re.compile(r"[ \t\u00a0\u2000-\u200b\u202f\u205f\u3000]+")
+# The characters of that class other than the plain space.
+_ODD_SPACES = ("\t", "\u00a0", *map(chr, range(0x2000, 0x200C)), "\u202f", "\u205f", "\u3000")
 _BLANK_LINES_RE = re.compile(r"\n{3,}")
 # Pinned: signatures are stored, and sketches of different schemes cannot be compared.
 MINHASH_SCHEME = "affine32"
@@ -23,14 +32,30 @@ _FMIX_SHIFT_1, _FMIX_MUL_1 = _U32(16), _U32(0x85EBCA6B)
 _FMIX_SHIFT_2, _FMIX_MUL_2 = _U32(13), _U32(0xC2B2AE35)
 _FMIX_SHIFT_3 = _U32(16)
 _EMPTY_HASH = (1 << 32) - 1
+_SPACE_BYTE = ord(" ")
+
+
+def _has_space_to_collapse(text: str) -> bool:
+    """Whether collapsing space runs would change the text (a run of two, or a tab, NBSP...)."""
+    if "  " in text:
+        return True
+    if text.isascii():
+        return "\t" in text
+    return any(space in text for space in _ODD_SPACES)
 
 
 def normalize_text(text: str) -> str:
     """Unicode NFC, one space between words, no trailing spaces, at most one blank line."""
     text = unicodedata.normalize("NFC", text).replace("\r\n", "\n").replace("\r", "\n")
     text = text.replace("\u00ad", "").replace("\ufeff", "")
-    lines = [_SPACES_RE.sub(" ", line).strip() for line in text.split("\n")]
-    return _BLANK_LINES_RE.sub("\n\n", "\n".join(lines)).strip()
+    # The space class holds no newline, so runs never span lines: one pass over the whole text,
+    # and none when every run is already a single space (scanning costs more than the checks).
+    if _has_space_to_collapse(text):
+        text = _SPACES_RE.sub(" ", text)
+    text = "\n".join([line.strip() for line in text.split("\n")])
+    if "\n\n\n" in text:
+        text = _BLANK_LINES_RE.sub("\n\n", text)
+    return text.strip()
 
 
 def content_hash(text: str) -> str:
@@ -39,8 +64,11 @@ def content_hash(text: str) -> str:
 
 
 def words(text: str) -> list[str]:
-    """Lowercased word tokens of a text."""
-    return _WORD_RE.findall(text.lower())
+    r"""Lowercased word tokens of a text (runs of word characters, ``\w``)."""
+    lowered = text.lower()
+    if lowered.isascii():
+        return lowered.translate(_ASCII_NON_WORD_TO_SPACE).split()
+    return _WORD_RE.findall(lowered)
 
 
 def word_shingles(text: str, size: int) -> set[str]:
@@ -69,33 +97,32 @@ def _permutations(
     return np.asarray(a, dtype=_U32), np.asarray(b, dtype=_U32)
 
 
-def _shingle_bytes(text: str, size: int) -> set[bytes]:
-    """:func:`word_shingles` UTF-8 encoded, sliced out of one encoded string (no joins)."""
+def _shingle_bytes(text: str, size: int) -> list[bytes]:
+    """:func:`word_shingles` UTF-8 encoded, sliced out of one encoded string (no joins).
+
+    A shingle that occurs more than once is listed as often: the MinHash is a minimum, which
+    repeats do not change, and skipping the de-duplication is cheaper than doing it.
+    """
     tokens = words(text)
     if not tokens:
-        return set()
+        return []
     joined = " ".join(tokens).encode("utf-8")
     if len(tokens) <= size:
-        return {joined}
-    if len(joined) == sum(map(len, tokens)) + len(tokens) - 1:
-        lengths = [len(token) for token in tokens]  # all ASCII: characters are bytes
-    else:
-        lengths = [len(token.encode("utf-8")) for token in tokens]
-    starts = [0] * len(tokens)
-    for index in range(1, len(tokens)):
-        starts[index] = starts[index - 1] + lengths[index - 1] + 1
-    last = size - 1
-    return {
-        joined[start : starts[index + last] + lengths[index + last]]
-        for index, start in enumerate(starts[: len(tokens) - last])
-    }
+        return [joined]
+    # Words hold no space and a space byte is never part of a multi-byte UTF-8 character: the
+    # space bytes separate the words.
+    spaces = np.flatnonzero(np.frombuffer(joined, dtype=np.uint8) == _SPACE_BYTE)
+    starts = [0, *(spaces + 1).tolist()]
+    ends = [*spaces.tolist(), len(joined)]
+    return [joined[start:end] for start, end in zip(starts, ends[size - 1 :], strict=False)]
 
 
-def _shingle_hashes(shingles: set[bytes]) -> npt.NDArray[np.uint32]:
+def _shingle_hashes(shingles: list[bytes]) -> npt.NDArray[np.uint32]:
     """The 32-bit SHA-1 hash of each shingle (datasketch's ``sha1_hash32``), as one array."""
     sha1 = hashlib.sha1
-    digests = b"".join([sha1(shingle).digest()[:4] for shingle in shingles])
-    return np.frombuffer(digests, dtype="<u4").astype(_U32)
+    # The first 4 bytes of each 20-byte digest, little-endian (every fifth 32-bit word).
+    digests = b"".join([sha1(shingle).digest() for shingle in shingles])
+    return np.frombuffer(digests, dtype="<u4")[::5].astype(_U32)
 
 
 def near_duplicate_signature(
@@ -117,7 +144,8 @@ def near_duplicate_signature(
     hv = hv * _FMIX_MUL_2
     hv = hv ^ (hv >> _FMIX_SHIFT_3)
     # One row per shingle, one column per permutation; uint32 arithmetic wraps modulo 2**32.
-    permuted = hv.reshape(-1, 1) * a + b
+    permuted = np.multiply.outer(hv, a)
+    permuted += b
     return tuple(permuted.min(axis=0).tolist())
 
 

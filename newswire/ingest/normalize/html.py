@@ -6,8 +6,10 @@ import contextlib
 import json
 import re
 from collections.abc import Iterator
+from copy import copy
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 from html import unescape
 from typing import Any
 
@@ -15,13 +17,14 @@ import trafilatura
 from htmldate import find_date
 from trafilatura.metadata import (
     examine_meta,
-    extract_author,
     extract_meta_json,
     extract_title,
     extract_url,
 )
+from trafilatura.settings import Extractor
 from trafilatura.utils import line_processing
 
+from newswire.ingest.normalize.author_search import search_author
 from newswire.ingest.normalize.cleaning import clean_main_text
 from newswire.ingest.normalize.dates import date_from_url, parse_datetime
 from newswire.ingest.normalize.errors import NormalizeError
@@ -69,7 +72,9 @@ class HtmlExtraction:
 
 
 def _iter_json_ld(tree: Any) -> Iterator[dict[str, Any]]:
-    for script in tree.xpath('//script[@type="application/ld+json"]'):
+    for script in tree.iter("script"):
+        if script.get("type") != "application/ld+json":
+            continue
         raw = script.text_content().strip()
         if not raw:
             continue
@@ -117,7 +122,11 @@ class _PageMetadata:
 
 def _page_metadata(tree: Any) -> _PageMetadata:
     canonical = None
-    for link in tree.xpath("//link[@href]"):
+    # (tree.iter(tag) rather than the equivalent XPath: the same elements in the same order,
+    # without compiling and evaluating an expression per page)
+    for link in tree.iter("link"):
+        if link.get("href") is None:
+            continue
         rel = (link.get("rel") or "").lower().split()
         if "canonical" in rel:
             canonical = link.get("href")
@@ -135,7 +144,9 @@ def _page_metadata(tree: Any) -> _PageMetadata:
         if not ld_authors and "author" in item:
             ld_authors = _ld_authors(item["author"])
     meta_values: dict[str, str] = {}
-    for meta in tree.xpath("//meta[@content]"):
+    for meta in tree.iter("meta"):
+        if meta.get("content") is None:
+            continue
         key = (meta.get("property") or meta.get("name") or meta.get("itemprop") or "").lower()
         if key and key not in meta_values:
             meta_values[key] = meta.get("content") or ""
@@ -146,7 +157,11 @@ def _page_metadata(tree: Any) -> _PageMetadata:
             if meta_date is not None:
                 break
     if meta_date is None:
-        for node in tree.xpath("//time[@datetime][@pubdate or @itemprop='datePublished']"):
+        for node in tree.iter("time"):
+            if node.get("datetime") is None or (
+                node.get("pubdate") is None and node.get("itemprop") != "datePublished"
+            ):
+                continue
             meta_date = parse_datetime(node.get("datetime") or "")
             if meta_date is not None:
                 break
@@ -246,7 +261,7 @@ class _TrafilaturaMetadata:
     def author(self) -> str | None:
         """The ``;``-separated author names trafilatura reports."""
         if not self._author_done:
-            author = self._meta.author or extract_author(self._tree)
+            author = self._meta.author or search_author(self._tree)
             self._author, self._author_done = _trimmed(author), True
         return self._author
 
@@ -257,17 +272,30 @@ class _TrafilaturaMetadata:
         return _trimmed(found) if isinstance(found, str) else None
 
 
+@lru_cache(maxsize=2)
+def _extraction_options(*, favor_precision: bool) -> Extractor:
+    """Trafilatura's extraction options for our calls, built once per process.
+
+    What ``bare_extraction(favor_precision=…, include_comments=False, include_tables=True,
+    with_metadata=False)`` would build (reading its configuration file's values) on every call.
+    """
+    return Extractor(
+        output_format="python",
+        precision=favor_precision,
+        comments=False,
+        tables=True,
+        with_metadata=False,
+    )
+
+
 def _run_trafilatura(tree: Any, url: str | None, *, favor_precision: bool) -> str:
     """The main text trafilatura finds in a parsed page (the tree is copied, not changed)."""
+    options = copy(_extraction_options(favor_precision=favor_precision))
+    # The per-page fields, set as Extractor(url=url) sets them.
+    options.url = url
+    options.source = url and url.encode("utf-8", "replace").decode("utf-8")
     try:
-        document = trafilatura.bare_extraction(
-            tree,
-            url=url,
-            favor_precision=favor_precision,
-            include_comments=False,
-            include_tables=True,
-            with_metadata=False,
-        )
+        document = trafilatura.bare_extraction(tree, options=options)
     except _PARSER_ERRORS as exc:
         raise NormalizeError(f"main-text extraction failed: {type(exc).__name__}: {exc}") from exc
     text = getattr(document, "text", None) if document is not None else None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,6 +25,7 @@ from newswire.ingest.pipeline.tasks import (
 from newswire.ingest.settings import IngestSettings
 
 if TYPE_CHECKING:
+    from newswire.extract.settings import ExtractSettings
     from newswire.ingest.fetch.settings import FetchSettings
     from newswire.settings import KafkaSettings
 
@@ -46,6 +48,11 @@ class SourceSummary:
     failed: int = 0
     reasons: dict[str, int] = field(default_factory=dict)  # failures by reason
     error: str | None = None  # the whole source failed
+    error_stage: str | None = None  # where: "fetch" or "normalize"
+    unchanged: int = 0  # normalized, and the seen-article index had it unchanged
+    normalize_failed: int = 0
+    published: int = 0  # delivered (to Kafka, or written to the output file)
+    events: dict[str, int] = field(default_factory=dict)  # events published, by type
 
     def reason_text(self) -> str:
         """Failure reasons as ``deadline x2, HTTP 404``, or the source's own failure."""
@@ -99,12 +106,12 @@ class IngestReport:
 def run_ingest_pass(
     catalogue_path: Path,
     *,
-    settings: IngestSettings | None = None,
+    settings: IngestSettings,
+    fetch_settings: FetchSettings,
+    kafka_settings: KafkaSettings,
     output: Path | None = None,
     run_id: str | None = None,
-    kafka_settings: KafkaSettings | None = None,
-    extract_events: bool = False,
-    fetch_settings: FetchSettings | None = None,
+    extract_settings: ExtractSettings | None = None,
     progress: ProgressHook | None = None,
 ) -> IngestReport:
     """One pass over the catalogue's enabled sources, the same task functions the DAG runs.
@@ -113,12 +120,13 @@ def run_ingest_pass(
     (``fetch_settings.workers`` requests in flight, per-host lanes, time budgets); then each
     source is normalized in catalogue order, so ids, versions and duplicate verdicts do not
     depend on which fetch finished first. With ``output`` the newly accepted articles are
-    written there (no Kafka needed); without it they are published to ``news.articles.v1``. A
-    source that fails is reported and the pass goes on with the others.
+    written there (``kafka_settings`` unused); without it they are published to
+    ``news.articles.v1`` and, given ``extract_settings``, their events are extracted and
+    published to ``news.events.v1``. A source that fails is reported and the pass goes on with
+    the others.
     """
     from newswire.ingest.fetch.pool import FetchPool
 
-    settings = settings or IngestSettings()
     run_id = run_id or new_run_id()
     report = IngestReport(run_id=run_id, output=str(output) if output else None)
     prune_runs(settings, keep_run=run_id)
@@ -156,11 +164,13 @@ def run_ingest_pass(
             log.error("source %s failed: %s", source_id, exc)
             report.failed_sources[source_id] = str(exc)
             row.error = str(exc)
+            row.error_stage = "fetch" if isinstance(fetched, NewswireError) else "normalize"
             continue
         finally:
             if progress is not None:
                 progress("normalize", source_id)
         row.accepted, row.duplicates = outcome.accepted, outcome.duplicates
+        row.unchanged, row.normalize_failed = outcome.unchanged, outcome.errors
         if outcome.errors:
             row.failed += outcome.errors
             row.reasons["normalize"] = row.reasons.get("normalize", 0) + outcome.errors
@@ -169,8 +179,12 @@ def run_ingest_pass(
         report.unchanged += outcome.unchanged
         report.normalize_errors += outcome.errors
         accepted_paths.append(outcome.path)
+    delivered: Counter[str] = Counter()
+    events: Counter[tuple[str, str]] = Counter()
     if output is not None:
-        report.delivered = write_articles(accepted_paths, output, settings=settings)
+        report.delivered = write_articles(
+            accepted_paths, output, settings=settings, tally=delivered
+        )
     else:
         published = RunFiles(settings.state_dir, run_id).run_dir / "published.jsonl"
         report.delivered = publish_articles(
@@ -178,7 +192,16 @@ def run_ingest_pass(
             settings=settings,
             kafka_settings=kafka_settings,
             published_path=published,
+            tally=delivered,
         )
-        if extract_events:
-            report.events = extract_and_publish_events([published], kafka_settings=kafka_settings)
+        if extract_settings is not None:
+            report.events = extract_and_publish_events(
+                [published],
+                kafka_settings=kafka_settings,
+                extract_settings=extract_settings,
+                tally=events,
+            )
+    for row in report.sources:
+        row.published = delivered.get(row.source_id, 0)
+        row.events = {kind: n for (src, kind), n in sorted(events.items()) if src == row.source_id}
     return report

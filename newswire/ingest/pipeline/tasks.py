@@ -19,6 +19,7 @@ from newswire.ingest.pipeline.runs import (
 )
 from newswire.ingest.settings import IngestSettings
 from newswire.ingest.sources import Source, SourceCatalogue, load_catalogue
+from newswire.logs import bound
 from schemas.documents import FetchedDocument
 
 if TYPE_CHECKING:
@@ -48,19 +49,17 @@ def _find_source(catalogue_path: Path, source_id: str) -> Source:
 
 
 def _read_source_outcomes(
-    source: Source, settings: IngestSettings, held: list[StateMark], pool: FetchPool | None
+    source: Source, settings: IngestSettings, held: list[StateMark], pool: FetchPool
 ) -> Iterator[ReadOutcome]:
     """The fetch side's per-item outcomes (document, unchanged, deferred or error) of one source.
 
     Validators and read-file marks are not stored: once the source is read they are added to
     ``held``, for the normalize step to store when the documents are safely recorded. Pages are
-    fetched in ``pool`` (a new one with the fetch settings when None, as in a DAG task).
+    fetched in ``pool``, with its fetch settings.
     """
     from newswire.ingest.fetch.fetcher import Fetcher
-    from newswire.ingest.fetch.pool import FetchPool
     from newswire.ingest.readers import read_source
 
-    pool = pool or FetchPool()
     with Fetcher(settings.state_dir, pool.settings, pool=pool) as fetcher:
         fetcher.hold_state_marks()
         yield from read_source(source, fetcher, settings.state_dir)
@@ -99,7 +98,7 @@ def fetch_source(
     *,
     run_id: str,
     settings: IngestSettings,
-    pool: FetchPool | None = None,
+    pool: FetchPool,
 ) -> FetchOutcome:
     """Fetch one source and write its FetchedDocument references to a JSON lines file.
 
@@ -109,7 +108,7 @@ def fetch_source(
     apart and, like passing failures, keep the listing that led to them unmarked, so the next
     pass finds them again. What tells the next pass to skip a resource (validators, read-file
     marks) is written to the run's held-marks file, not stored: :func:`normalize_source`
-    stores it. ``pool`` is the pass's shared :class:`FetchPool` (one of its own when None).
+    stores it. ``pool`` is the pass's shared :class:`FetchPool` (a DAG task's own).
     """
     from newswire.ingest.fetch.state import HeldMarks
 
@@ -123,6 +122,12 @@ def fetch_source(
         for outcome in _read_source_outcomes(source, settings, held, pool):
             if outcome.document is not None:
                 lines.append(outcome.document.model_dump_json())
+                log.info(
+                    "source %s: fetched %s",
+                    source_id,
+                    outcome.document.url or outcome.document.body_path,
+                    extra={"event": "document_fetched", "sha256": outcome.document.body_sha256},
+                )
             elif outcome.deferred:
                 deferred += 1
                 transient += 1
@@ -229,13 +234,29 @@ def normalize_source(
                 log.error("source %s: %s: cannot normalize: %s", source_id, label, exc)
                 continue
             recorded.append(document)
-            if decision.accepted and decision.article is not None:
-                accepted.append(decision.article.model_dump_json())
-                log.info("source %s: %s %s", source_id, decision.verdict.value, label)
-            elif decision.verdict == Verdict.UNCHANGED:
-                counts["unchanged"] += 1
-            else:
-                counts["duplicates"] += 1
+            with bound(article_id=decision.article_id):
+                if decision.accepted and decision.article is not None:
+                    accepted.append(decision.article.model_dump_json())
+                    log.info(
+                        "source %s: %s %s: article %s",
+                        source_id,
+                        decision.verdict.value,
+                        label,
+                        decision.article_id,
+                    )
+                elif decision.verdict == Verdict.UNCHANGED:
+                    counts["unchanged"] += 1
+                else:
+                    counts["duplicates"] += 1
+                    log.info(
+                        "source %s: %s %s: article %s, a copy of %s",
+                        source_id,
+                        decision.verdict.value,
+                        label,
+                        decision.article_id,
+                        decision.kept_id,
+                        extra={"kept_id": decision.kept_id},
+                    )
         if unreadable is not None:
             raise unreadable
     files = RunFiles(settings.state_dir, run_id)

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TypeVar
 
 from newswire.fsutil import write_bytes_atomically
 from newswire.ingest.fetch.charset import header_charset, media_type
@@ -25,6 +27,8 @@ _SUFFIX_BY_TYPE = {
     "text/xml": ".xml",
 }
 _SAFE_NAME_RE = re.compile(r"[^A-Za-z0-9._-]+")
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -195,17 +199,31 @@ def document_from_bytes(
     )
 
 
+def fetch_parsed(
+    source: Source, fetcher: Fetcher, url: str, accept: str, parse: Callable[[FetchResult], T]
+) -> T | ReadOutcome:
+    """Fetch ``url`` (conditionally) and ``parse`` the result, or the outcome that ends there.
+
+    That outcome is "unchanged" when the server answered 304, or the fetch or parse error.
+    """
+    try:
+        result = fetcher.fetch_for(source, url, accept=accept)
+        if result.not_modified:
+            return unchanged_outcome(source, result.url)
+        return parse(result)
+    except FetchError as exc:
+        return error_outcome(source, exc)
+
+
 def fetch_article(
     source: Source, fetcher: Fetcher, url: str, hints: DocumentHints, state_dir: Path
 ) -> ReadOutcome:
     """Fetch one article page (conditionally) and wrap the result as an outcome."""
-    try:
-        result = fetcher.fetch_for(source, url, accept=PAGE_ACCEPT)
-        if result.not_modified:
-            return unchanged_outcome(source, result.url)
+
+    def outcome(result: FetchResult) -> ReadOutcome:
         return document_outcome(source, url, document_from_result(source, result, hints, state_dir))
-    except FetchError as exc:
-        return error_outcome(source, exc)
+
+    return fetch_parsed(source, fetcher, url, PAGE_ACCEPT, outcome)
 
 
 def parse_datetime(value: object) -> datetime | None:

@@ -15,15 +15,16 @@ from typing import Any
 
 import feedparser
 
-from newswire.ingest.fetch.errors import DocumentParseError, FetchError
+from newswire.ingest.fetch.errors import DocumentParseError
 from newswire.ingest.fetch.fetcher import FEED_ACCEPT, Fetcher
 from newswire.ingest.readers.common import (
     PendingFetch,
     ReaderItem,
+    ReadOutcome,
     document_from_bytes,
     document_outcome,
     error_outcome,
-    unchanged_outcome,
+    fetch_parsed,
 )
 from newswire.ingest.readers.xmlsafe import check_xml_safe
 from newswire.ingest.sources import Source
@@ -99,15 +100,17 @@ def parse_feed(body: bytes, url: str, content_type: str | None) -> Any:
 def read_feed(source: Source, fetcher: Fetcher, state_dir: Path) -> Iterator[ReaderItem]:
     """Outcomes of one pass over an rss or atom source."""
     assert source.url is not None
-    try:
-        result = fetcher.fetch_for(source, source.url, accept=FEED_ACCEPT)
-        if result.not_modified:
-            yield unchanged_outcome(source, result.url)
-            return
-        parsed = parse_feed(result.body, result.final_url, result.content_type)
-    except FetchError as exc:
-        yield error_outcome(source, exc)
+    listing = fetch_parsed(
+        source,
+        fetcher,
+        source.url,
+        FEED_ACCEPT,
+        lambda result: (result, parse_feed(result.body, result.final_url, result.content_type)),
+    )
+    if isinstance(listing, ReadOutcome):
+        yield listing
         return
+    result, parsed = listing
     for index, entry in enumerate(parsed.entries[: source.max_items]):
         hints = entry_hints(entry)
         link = str(entry.get("link") or "").strip()

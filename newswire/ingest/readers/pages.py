@@ -13,8 +13,9 @@ from newswire.ingest.fetch.fetcher import PAGE_ACCEPT, Fetcher, check_url
 from newswire.ingest.readers.common import (
     PendingFetch,
     ReaderItem,
+    ReadOutcome,
     error_outcome,
-    unchanged_outcome,
+    fetch_parsed,
 )
 from newswire.ingest.sources import Source
 from schemas.documents import DocumentHints
@@ -77,21 +78,23 @@ def read_html(source: Source, fetcher: Fetcher, state_dir: Path) -> Iterator[Rea
     if not options.follow_links:
         yield PendingFetch(source, source.url, DocumentHints())
         return
-    assert options.link_pattern is not None
-    try:
-        result = fetcher.fetch_for(source, source.url, accept=PAGE_ACCEPT)
-        if result.not_modified:
-            yield unchanged_outcome(source, result.url)
-            return
-        links = listing_links(
+    pattern = options.link_pattern
+    assert pattern is not None
+    links = fetch_parsed(
+        source,
+        fetcher,
+        source.url,
+        PAGE_ACCEPT,
+        lambda result: listing_links(
             result.text(),
             result.final_url,
-            options.link_pattern,
+            pattern,
             same_host_only=options.same_host_only,
             limit=min(options.max_links, source.max_items),
-        )
-    except FetchError as exc:
-        yield error_outcome(source, exc)
+        ),
+    )
+    if isinstance(links, ReadOutcome):
+        yield links
         return
     for link in links:
         try:

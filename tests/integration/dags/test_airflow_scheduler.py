@@ -6,15 +6,14 @@ the pages of an earlier session come back as those articles with a higher source
 prints must get a token from ``/auth/token``. Then the scheduler's own once-a-minute runs must
 honour each source's schedule: the ``* * * * *`` source is fetched again, the ``@daily`` one,
 fetched by the manual run moments before, is not.
+
+``airflow_login`` (conftest) keeps Airflow up for the UI test, which reuses these finished runs.
 """
 
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -26,7 +25,6 @@ from newswire.airflow.client import AirflowClient
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
-NEWSWIRE = Path(sys.executable).with_name("newswire")
 DAG_ID = "ingest_news"
 
 
@@ -36,33 +34,6 @@ class Tail(Protocol):
 
 class Site(Protocol):
     base_url: str
-
-
-def _newswire(*args: str, timeout: float = 420) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [str(NEWSWIRE), *args], capture_output=True, text=True, timeout=timeout, check=False
-    )
-
-
-@pytest.fixture(scope="module")
-def airflow_login() -> Iterator[dict[str, Any]]:
-    """``newswire airflow up`` (stopped again at the end when this fixture started it)."""
-    was_running = _newswire("airflow", "status", "--json", timeout=60).returncode == 0
-    up = _newswire("airflow", "up", "--json")
-    assert up.returncode == 0, up.stderr[-4000:]
-    assert json.loads(up.stdout)["dag_registered"] is True
-    status = _newswire("airflow", "status", "--json", timeout=60)
-    assert status.returncode == 0, status.stderr[-2000:]
-    login: dict[str, Any] = json.loads(status.stdout)
-    try:
-        yield login
-    finally:
-        with AirflowClient(login["api_url"], login["username"], login["password"]) as client:
-            client.set_paused(DAG_ID, True)
-            client.delete_variable(CATALOGUE_VARIABLE)
-        if not was_running:
-            down = _newswire("airflow", "down", timeout=120)
-            assert down.returncode == 0, down.stderr[-2000:]
 
 
 def _listed(client: AirflowClient, run_id: str) -> list[str]:

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 import pytest
+from newswire_testing.metrics import scrape_textfile
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
@@ -46,7 +47,7 @@ def _disabled_source(base: str, suffix: str) -> dict[str, Any]:
     }
 
 
-def _dags_test(airflow: Airflow, logical_date: str, state_dir: Path, conf: dict[str, str]) -> None:
+def _dags_test(airflow: Airflow, logical_date: str, state_dir: Path, conf: dict[str, str]) -> str:
     result = airflow.run(
         "dags",
         "test",
@@ -54,13 +55,17 @@ def _dags_test(airflow: Airflow, logical_date: str, state_dir: Path, conf: dict[
         logical_date,
         "--conf",
         json.dumps(conf),
-        extra_env={"NEWSWIRE_INGEST_STATE_DIR": str(state_dir)},
+        extra_env={
+            "NEWSWIRE_INGEST_STATE_DIR": str(state_dir),
+            "NEWSWIRE_METRICS_DIR": str(state_dir.parent / "metrics"),
+        },
     )
     returncode = getattr(result, "returncode", 1)
     output = getattr(result, "stdout", "") + getattr(result, "stderr", "")
     finished = [line for line in output.splitlines() if "DagRun Finished" in line]
     assert returncode == 0 and finished, output[-6000:]
     assert "state=success" in finished[-1], output[-8000:]
+    return output
 
 
 def test_every_source_kind_reaches_kafka_and_a_rerun_publishes_nothing(
@@ -88,7 +93,7 @@ def test_every_source_kind_reaches_kafka_and_a_rerun_publishes_nothing(
     assert getattr(variable, "returncode", 1) == 0, getattr(variable, "stderr", "")
     # The site serves the whole session: count only what this test's runs download.
     before = Counter(news_site.full_bodies)
-    _dags_test(airflow_home, "2024-06-01T00:00:00+00:00", state_dir, {})
+    output = _dags_test(airflow_home, "2024-06-01T00:00:00+00:00", state_dir, {})
 
     ours = [a for _, a in articles_tail.appended() if a.source_id in ids.values()]
     by_source = Counter(article.source_id for article in ours)
@@ -120,6 +125,34 @@ def test_every_source_kind_reaches_kafka_and_a_rerun_publishes_nothing(
     assert all(e.source_id == ids["filedrop"] for e in events)
     events_tail.mark()
 
+    # Each task logged its source's counters and added them to the source's metrics textfile;
+    # the task logs carry the article ids.
+    assert f"ingest publish {ids['rss']}: published 1" in output, output[-8000:]
+    assert rss_article.id in output
+    metrics = tmp_path / "metrics"
+    rss = scrape_textfile(metrics / f"newswire_ingest_{ids['rss']}.prom")
+    items = "newswire_ingest_items_total"
+    fetched = frozenset({"source": ids["rss"], "stage": "fetch", "outcome": "fetched"}.items())
+    published = frozenset(
+        {"source": ids["rss"], "stage": "publish", "outcome": "published"}.items()
+    )
+    assert (rss[items, fetched], rss[items, published]) == (1, 1)
+    drop = scrape_textfile(metrics / f"newswire_ingest_{ids['filedrop']}.prom")
+    by_type = {
+        dict(labels)["type"]: value
+        for (name, labels), value in drop.items()
+        if name == "newswire_ingest_events_total"
+    }
+    assert by_type.keys() >= {"LEADER_CONTACT", "CONFIDENTIAL_LEAK"}
+    assert sum(by_type.values()) == len(events)
+    success = "newswire_ingest_last_success_timestamp_seconds"
+    assert {dict(labels)["stage"] for (name, labels) in drop if name == success} == {
+        "fetch",
+        "normalize",
+        "publish",
+        "extract",
+    }
+
     # Re-run the same data interval (catalogue now given as the DAG param): conditional GET
     # everywhere, nothing new published.
     articles_tail.mark()
@@ -131,3 +164,10 @@ def test_every_source_kind_reaches_kafka_and_a_rerun_publishes_nothing(
         for path, n in (news_site.full_bodies - before).items()
         if path.startswith("/pages/")
     } == page_downloads
+    # The re-run's counts were added: nothing more fetched, the feed not modified.
+    rerun = scrape_textfile(metrics / f"newswire_ingest_{ids['rss']}.prom")
+    not_modified = frozenset(
+        {"source": ids["rss"], "stage": "fetch", "outcome": "not_modified"}.items()
+    )
+    assert rerun[items, fetched] == 1
+    assert rerun[items, not_modified] > rss.get((items, not_modified), 0)

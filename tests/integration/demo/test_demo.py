@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from newswire_testing.commands import run_process
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
@@ -51,13 +52,10 @@ def demo_env() -> Iterator[dict[str, str]]:
 
 
 def _demo(env: dict[str, str]) -> tuple[str, dict[str, Any]]:
-    result = subprocess.run(
+    result = run_process(
         [sys.executable, "-m", "newswire.demo", "--json"],
         env={**env, "COLUMNS": "160"},
-        capture_output=True,
-        text=True,
         timeout=900,
-        check=False,
     )
     assert result.returncode == 0, (result.stdout[-4000:], result.stderr[-4000:])
     figures: dict[str, Any] = json.loads(result.stdout.strip().splitlines()[-1])

@@ -5,28 +5,22 @@ from __future__ import annotations
 import dataclasses
 import uuid
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from elasticsearch import Elasticsearch
 from elasticsearch.helpers import bulk
+from newswire_testing.fixtures import fixture_events
 
 from consumers.indexer import bulk_action
 from schemas.events import Event
 from schemas.indices import EVENTS_INDEX, IndexSpec
-
-FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "events"
 
 
 @pytest.fixture(scope="module")
 def indexed_fixture_events(es_client: Elasticsearch) -> Iterator[tuple[IndexSpec, list[Event]]]:
     """The fixture events, searchable through ``test-<suffix>-news-events``."""
     spec = dataclasses.replace(EVENTS_INDEX, alias=f"test-{uuid.uuid4().hex[:10]}-news-events")
-    events = [
-        Event.model_validate_json(line)
-        for line in (FIXTURES / "events.jsonl").read_text().splitlines()
-        if line
-    ]
+    events = fixture_events()
     es_client.indices.put_index_template(name=spec.template_name, **spec.template_body())
     bulk(es_client, [bulk_action(spec, event) for event in events], refresh="wait_for")
     try:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 
 import pytest
 import typer
@@ -18,12 +19,19 @@ from schemas.indices import IndexSpec
 pytestmark = pytest.mark.integration
 
 
-def run_search(
-    monkeypatch: pytest.MonkeyPatch, es_settings: ElasticsearchSettings, alias: str, *args: str
-) -> typer.testing.Result:
-    monkeypatch.setenv("NEWSWIRE_SEARCH_EVENTS_ALIAS", alias)
-    monkeypatch.setenv("NEWSWIRE_ES_URL", es_settings.url)
-    return CliRunner().invoke(command_app("search", search_command), ["search", *args])
+Search = Callable[..., typer.testing.Result]
+
+
+@pytest.fixture
+def run_search(monkeypatch: pytest.MonkeyPatch, es_settings: ElasticsearchSettings) -> Search:
+    """Runs ``newswire search ARGS...`` over the events alias given first, in the test stack."""
+
+    def run(alias: str, *args: str) -> typer.testing.Result:
+        monkeypatch.setenv("NEWSWIRE_SEARCH_EVENTS_ALIAS", alias)
+        monkeypatch.setenv("NEWSWIRE_ES_URL", es_settings.url)
+        return CliRunner().invoke(command_app("search", search_command), ["search", *args])
+
+    return run
 
 
 def ids(output: str) -> set[str]:
@@ -31,12 +39,10 @@ def ids(output: str) -> set[str]:
 
 
 def test_text_query_finds_and_highlights_the_evidence(
-    monkeypatch: pytest.MonkeyPatch,
-    es_settings: ElasticsearchSettings,
-    indexed_fixture_events: tuple[IndexSpec, list[Event]],
+    run_search: Search, indexed_fixture_events: tuple[IndexSpec, list[Event]]
 ) -> None:
     spec, _ = indexed_fixture_events
-    result = run_search(monkeypatch, es_settings, spec.alias, "frozen assets", "--json")
+    result = run_search(spec.alias, "frozen assets", "--json")
     assert result.exit_code == 0, result.output
     payload = json.loads(result.stdout)
     assert payload["total"] == 1
@@ -46,14 +52,10 @@ def test_text_query_finds_and_highlights_the_evidence(
 
 
 def test_filters_by_type_actor_and_modality(
-    monkeypatch: pytest.MonkeyPatch,
-    es_settings: ElasticsearchSettings,
-    indexed_fixture_events: tuple[IndexSpec, list[Event]],
+    run_search: Search, indexed_fixture_events: tuple[IndexSpec, list[Event]]
 ) -> None:
     spec, _ = indexed_fixture_events
     contacts = run_search(
-        monkeypatch,
-        es_settings,
         spec.alias,
         "--type",
         "leader_contact",
@@ -66,8 +68,6 @@ def test_filters_by_type_actor_and_modality(
         stable_id("fixture-event", "feb20-call"),
     }
     by_qid = run_search(
-        monkeypatch,
-        es_settings,
         spec.alias,
         "--actor",
         "Q191",
@@ -79,25 +79,23 @@ def test_filters_by_type_actor_and_modality(
 
 
 def test_since_keeps_only_recent_events(
-    monkeypatch: pytest.MonkeyPatch,
-    es_settings: ElasticsearchSettings,
-    indexed_fixture_events: tuple[IndexSpec, list[Event]],
+    run_search: Search, indexed_fixture_events: tuple[IndexSpec, list[Event]]
 ) -> None:
     spec, events = indexed_fixture_events
-    everything = run_search(monkeypatch, es_settings, spec.alias, "--json")
+    everything = run_search(spec.alias, "--json")
     assert json.loads(everything.stdout)["total"] == len(events)
-    recent = run_search(monkeypatch, es_settings, spec.alias, "--since", "1d", "--json")
+    recent = run_search(spec.alias, "--since", "1d", "--json")
     assert json.loads(recent.stdout)["total"] == 0
 
 
 def test_the_table_shows_the_hits(
     monkeypatch: pytest.MonkeyPatch,
-    es_settings: ElasticsearchSettings,
+    run_search: Search,
     indexed_fixture_events: tuple[IndexSpec, list[Event]],
 ) -> None:
     spec, _ = indexed_fixture_events
     monkeypatch.setenv("COLUMNS", "200")
-    result = run_search(monkeypatch, es_settings, spec.alias, "Estonia")
+    result = run_search(spec.alias, "Estonia")
     assert result.exit_code == 0, result.output
     assert "1 event(s), showing 1" in result.stdout
     assert "TROOP_DEPLOYMENT" in result.stdout
@@ -105,8 +103,8 @@ def test_the_table_shows_the_hits(
 
 
 def test_a_missing_alias_is_a_clear_error(
-    monkeypatch: pytest.MonkeyPatch, es_settings: ElasticsearchSettings
+    run_search: Search,
 ) -> None:
-    result = run_search(monkeypatch, es_settings, "test-missing-news-events", "--json")
+    result = run_search("test-missing-news-events", "--json")
     assert result.exit_code == 1
     assert "no events indexed yet" in result.stderr

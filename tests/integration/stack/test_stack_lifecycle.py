@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from newswire_testing.commands import run_process
 
 from newswire.settings import StackSettings
 from newswire.stack import StackManager
@@ -39,7 +40,7 @@ def run_dir() -> Iterator[Path]:
 
 
 def test_stack_up_twice_reuses_the_running_stack() -> None:
-    manager = StackManager()
+    manager = StackManager(StackSettings())
     before = manager.status()
     assert before.running, "the shared stack should be up (newswire stack up)"
     again = manager.up()
@@ -51,13 +52,8 @@ def test_stack_up_twice_reuses_the_running_stack() -> None:
 
 
 def test_status_json_prints_the_kept_connection_fields() -> None:
-    result = subprocess.run(
-        [*NEWSWIRE, "stack", "status", "--json"],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=True,
-    )
+    result = run_process([*NEWSWIRE, "stack", "status", "--json"], timeout=60)
+    assert result.returncode == 0, result.stderr
     status = json.loads(result.stdout)
     assert status["kafka"]["bootstrap_servers"].startswith("127.0.0.1:")
     assert status["elasticsearch"]["url"].startswith("http://127.0.0.1:")
@@ -167,14 +163,7 @@ def test_the_cli_reports_a_corrupted_cache_with_exit_code_1(
         "NEWSWIRE_STACK_CACHE_DIR": str(copied_cache),
         "NEWSWIRE_STACK_OFFLINE": "1",
     }
-    result = subprocess.run(
-        [*NEWSWIRE, "stack", "up"],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        env=env,
-        check=False,
-    )
+    result = run_process([*NEWSWIRE, "stack", "up"], timeout=120, env=env)
     assert result.returncode == 1
     assert "corrupted cache entry" in result.stderr
     assert servers_of(str(run_dir) + os.sep) == []

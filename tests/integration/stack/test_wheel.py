@@ -17,6 +17,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from newswire_testing.commands import run_process
 
 from schemas.events import Event
 
@@ -39,9 +40,7 @@ def _uv() -> str:
 def _run(
     args: list[str], *, cwd: Path, env: dict[str, str], timeout: float = 900
 ) -> subprocess.CompletedProcess[str]:
-    result = subprocess.run(
-        args, cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout, check=False
-    )
+    result = run_process(args, cwd=cwd, env=env, timeout=timeout)
     assert result.returncode == 0, (
         f"{' '.join(args)} exited {result.returncode}\n{result.stdout}\n{result.stderr}"
     )
@@ -133,14 +132,11 @@ def test_help_and_extract_run_outside_the_checkout(
     source = tmp_path / "articles.jsonl"
     shutil.copyfile(SMALL_INPUT, source)
     output = tmp_path / "events.jsonl"
-    result = subprocess.run(
+    result = run_process(
         [newswire, "extract", "--input", str(source), "--output", str(output)],
         cwd=tmp_path,
         env=env,
-        capture_output=True,
-        text=True,
         timeout=600,
-        check=False,
     )
     # The input mixes good lines with broken ones, so the command reports them and exits 1.
     assert result.returncode in (0, 1), result.stderr
@@ -164,23 +160,9 @@ def test_stack_up_status_and_down_with_an_empty_download_cache(
         assert isinstance(status["elasticsearch"]["pid"], int)
         assert any(Path(env["XDG_CACHE_HOME"]).rglob("*.jar")), "Kafka was not resolved anew"
     finally:
-        down = subprocess.run(
-            [newswire, "stack", "down"],
-            cwd=tmp_path,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=300,
-            check=False,
-        )
+        down = run_process([newswire, "stack", "down"], cwd=tmp_path, env=env, timeout=300)
     assert down.returncode == 0, down.stderr
-    stopped = subprocess.run(
-        [newswire, "stack", "status", "--json"],
-        cwd=tmp_path,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
+    stopped = run_process(
+        [newswire, "stack", "status", "--json"], cwd=tmp_path, env=env, timeout=120
     )
     assert stopped.returncode == 3, stopped.stdout

@@ -9,45 +9,25 @@ from __future__ import annotations
 import dataclasses
 import json
 import time
-from collections.abc import Iterator, Sequence
-from pathlib import Path
+from collections.abc import Iterator
 
 import pytest
-from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer
+from kafka import KafkaConsumer
 from kafka.structs import TopicPartition
+from newswire_testing.fixtures import fixture_events
+from newswire_testing.handlers import RecordingHandler
+from newswire_testing.topics import keyed, private_topic, produce_raw
 from typer.testing import CliRunner
 
-from consumers.runtime import ConsumedRecord, ConsumerRuntime, ConsumerSettings, Outcome
+from consumers.runtime import ConsumerRuntime, ConsumerSettings
 from newswire.settings import KafkaSettings
 from newswire.transport.dlq import HEADER_REPLAYED_FROM
 from newswire.transport.dlq_commands import dlq_app
-from newswire.transport.kafka import ensure_topics
-from schemas.events import Event
 from schemas.topics import EVENTS, TopicSpec
 
 pytestmark = pytest.mark.integration
 
-FIXTURE = Path(__file__).resolve().parents[2] / "fixtures" / "events" / "events.jsonl"
-
-
-class RejectingHandler:
-    """Dead-letters the chosen event ids, handles the others."""
-
-    stage = "test-stage"
-
-    def __init__(self, reject: frozenset[str] = frozenset()) -> None:
-        self.reject = reject
-        self.handled: list[str] = []
-
-    def handle(self, batch: Sequence[ConsumedRecord[Event]]) -> Sequence[Outcome]:
-        outcomes: list[Outcome] = []
-        for record in batch:
-            if record.value.event_id in self.reject:
-                outcomes.append(Outcome.dead_letter("SinkRejected: refused by the test sink"))
-            else:
-                self.handled.append(record.value.event_id)
-                outcomes.append(Outcome.done())
-        return outcomes
+REJECTED = "SinkRejected: refused by the test sink"
 
 
 def wait_for_partitions(kafka: KafkaSettings, spec: TopicSpec) -> None:
@@ -70,18 +50,13 @@ def wait_for_partitions(kafka: KafkaSettings, spec: TopicSpec) -> None:
 def events_topic(kafka_settings: KafkaSettings, unique_suffix: str) -> Iterator[TopicSpec]:
     """``news.events.v1``'s contract on a topic of this test's own, deleted afterwards."""
     spec = dataclasses.replace(EVENTS, name=f"test.dlq.{unique_suffix}.events")
-    ensure_topics(kafka_settings, [spec])
-    wait_for_partitions(kafka_settings, spec)
-    yield spec
-    admin = KafkaAdminClient(**kafka_settings.client_options())
-    try:
-        admin.delete_topics([spec.name, spec.dlq], timeout_ms=30_000)
-    finally:
-        admin.close()
+    with private_topic(kafka_settings, spec):
+        wait_for_partitions(kafka_settings, spec)
+        yield spec
 
 
 def run_consumer(
-    kafka: KafkaSettings, spec: TopicSpec, group: str, handler: RejectingHandler
+    kafka: KafkaSettings, spec: TopicSpec, group: str, handler: RecordingHandler
 ) -> None:
     settings = ConsumerSettings(
         kafka=kafka, group_id=group, poll_timeout_ms=200, lag_refresh_seconds=0.0
@@ -128,27 +103,14 @@ def invoke(kafka: KafkaSettings, *args: str) -> tuple[int, str]:
 def test_dead_letters_are_listed_replayed_keyed_as_before_and_only_once(
     kafka_settings: KafkaSettings, events_topic: TopicSpec, unique_suffix: str
 ) -> None:
-    events = [Event.model_validate_json(line) for line in FIXTURE.read_text().splitlines() if line]
-    events = events[:3]
+    events = fixture_events()[:3]
     rejected = events[1]
-    producer = KafkaProducer(**kafka_settings.client_options(), acks="all")
-    try:
-        # All on partition 0 so the source offsets are known: poison at 0, events at 1, 2, 3.
-        producer.send(events_topic.name, key=b"bad", value=b"{not json", partition=0)
-        for event in events:
-            producer.send(
-                events_topic.name,
-                key=event.event_id.encode(),
-                value=event.model_dump_json().encode(),
-                partition=0,
-            )
-        producer.flush(timeout=30)
-    finally:
-        producer.close()
+    # All on partition 0 so the source offsets are known: poison at 0, events at 1, 2, 3.
+    messages = [(b"bad", b"{not json"), *(keyed(event, event.event_id) for event in events)]
+    produce_raw(kafka_settings, events_topic.name, messages, partition=0)
     group = f"test-dlq-{unique_suffix}"
-    run_consumer(
-        kafka_settings, events_topic, group, RejectingHandler(frozenset({rejected.event_id}))
-    )
+    handler = RecordingHandler(reject=frozenset({rejected.event_id}), reason=REJECTED)
+    run_consumer(kafka_settings, events_topic, group, handler)
 
     code, out = invoke(kafka_settings, "list", events_topic.name, "--json")
     assert code == 0, out
@@ -159,7 +121,7 @@ def test_dead_letters_are_listed_replayed_keyed_as_before_and_only_once(
     ]
     assert {d["stage"] for d in letters} == {"test-stage"}
     assert "invalid" in letters[0]["error"]
-    assert letters[1]["error"] == "SinkRejected: refused by the test sink"
+    assert letters[1]["error"] == REJECTED
     assert letters[1]["key"] == rejected.event_id
 
     code, out = invoke(kafka_settings, "list", events_topic.name, "--limit", "1", "--json")

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import subprocess
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +26,28 @@ def command_app(name: str, command: Callable[..., Any]) -> typer.Typer:
         """Does nothing; only here to keep ``name`` a subcommand."""
 
     return app
+
+
+def run_process(
+    args: Sequence[str],
+    *,
+    timeout: float,
+    cwd: Path | None = None,
+    env: Mapping[str, str] | None = None,
+) -> subprocess.CompletedProcess[str]:
+    """Run a command to its end (at most ``timeout`` seconds), its output captured as text.
+
+    The exit code is the caller's to check (``check=False``).
+    """
+    return subprocess.run(
+        list(args),
+        cwd=cwd,
+        env=dict(env) if env is not None else None,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
 
 
 def read_articles(path: Path) -> list[NormalizedArticle]:

@@ -15,7 +15,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler
 from pathlib import Path
-from typing import Any
+from typing import Any, Generic, TypeVar
 from urllib.parse import parse_qs, urlsplit
 
 import yaml
@@ -24,6 +24,7 @@ from kafka import KafkaConsumer, TopicPartition
 from newswire.settings import KafkaSettings
 from newswire.transport.kafka import ensure_topics
 from newswire_testing.loopback import LoopbackServer
+from schemas.base import Contract
 from schemas.topics import TopicSpec
 
 REPO = Path(__file__).resolve().parents[3]
@@ -210,8 +211,11 @@ def write_every_kind_catalogue(
     return ids
 
 
-class TopicTail:
-    """Reads what was appended to one catalogue topic after :meth:`mark`."""
+C = TypeVar("C", bound=Contract)
+
+
+class TopicTail(Generic[C]):
+    """Reads what was appended to one catalogue topic after :meth:`mark` (records of type C)."""
 
     def __init__(self, settings: KafkaSettings, spec: TopicSpec) -> None:
         ensure_topics(settings, [spec])
@@ -227,7 +231,7 @@ class TopicTail:
         """Remember the current end of every partition."""
         self._start = dict(self._consumer.end_offsets(self._partitions))
 
-    def appended(self) -> list[tuple[str, Any]]:
+    def appended(self) -> list[tuple[str, C]]:
         """(key, record) of every record appended since :meth:`mark`, its key checked."""
         end = self._consumer.end_offsets(self._partitions)
         found: list[tuple[str, Any]] = []

@@ -3,14 +3,37 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
-from kafka import KafkaConsumer, KafkaProducer
+from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer
 from kafka.structs import TopicPartition
 
 from newswire.settings import KafkaSettings
+from newswire.transport.kafka import ensure_topics
 from schemas.base import Contract
+from schemas.topics import TopicSpec
+
+
+def delete_topics(kafka: KafkaSettings, specs: Iterable[TopicSpec]) -> None:
+    """Delete the topics of ``specs`` and their dead-letter topics."""
+    admin = KafkaAdminClient(**kafka.client_options())
+    try:
+        names = [name for spec in specs for name in (spec.name, spec.dlq)]
+        admin.delete_topics(names, timeout_ms=30_000)
+    finally:
+        admin.close()
+
+
+@contextmanager
+def private_topic(kafka: KafkaSettings, spec: TopicSpec) -> Iterator[TopicSpec]:
+    """``spec``'s topic created for a test, then deleted with its dead-letter topic."""
+    ensure_topics(kafka, [spec])
+    try:
+        yield spec
+    finally:
+        delete_topics(kafka, [spec])
 
 
 def read_topic(

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import os
-import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+from newswire_testing.commands import run_process
 
 from newswire.airflow.bootstrap import FETCH_POOL
 
@@ -26,32 +26,23 @@ def test_bootstrap_migrates_and_creates_the_fetch_pool_and_variable(tmp_path: Pa
             "PYTHONWARNINGS": "ignore",
         }
     )
-    done = subprocess.run(
+    done = run_process(
         [str(BIN / "newswire"), "airflow", "bootstrap", "--migrate", "--catalogue", "/x.yaml"],
         env=env,
-        capture_output=True,
-        text=True,
         timeout=300,
-        check=False,
     )
     assert done.returncode == 0, done.stderr[-3000:]
-    pool = subprocess.run(
+    pool = run_process(
         [str(BIN / "airflow"), "pools", "get", FETCH_POOL.name, "--output", "plain"],
         env=env,
-        capture_output=True,
-        text=True,
         timeout=120,
-        check=False,
     )
     assert pool.returncode == 0, pool.stderr[-3000:]
     assert str(FETCH_POOL.slots) in pool.stdout
-    variable = subprocess.run(
+    variable = run_process(
         [str(BIN / "airflow"), "variables", "get", "newswire_ingest_catalogue"],
         env=env,
-        capture_output=True,
-        text=True,
         timeout=120,
-        check=False,
     )
     assert variable.stdout.strip().endswith("/x.yaml"), variable.stderr[-2000:]
 

@@ -26,7 +26,7 @@ def extractor() -> EventExtractor:
 @pytest.fixture(scope="session")
 def decided_extractor() -> EventExtractor:
     """The extractor as shipped: rules, then the trained decision stage."""
-    return EventExtractor().open()
+    return EventExtractor(ExtractSettings()).open()
 
 
 @pytest.fixture(scope="session")

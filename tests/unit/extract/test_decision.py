@@ -136,3 +136,13 @@ def test_a_rule_mention_stands_at_its_threshold_and_an_added_type_needs_the_stri
     (decision,) = model.decide(["bias", "w:talk"])
     assert decision.accepted
     assert decision.probability < model.add_threshold(EventType.LEADER_CONTACT)
+
+
+def test_a_rule_mention_stands_on_the_blend_of_probability_and_rule_confidence() -> None:
+    data = _minimal_model()
+    data["types"]["LEADER_CONTACT"]["rule_weight"] = 0.5
+    model = parse_model(data, "m.json")
+    (decision,) = model.decide(["bias"])  # probability 0.5, threshold 0.6
+    assert not decision.accepted
+    assert model.accepts(decision, rule_confidence=0.8)  # 0.5 * 0.5 + 0.5 * 0.8 = 0.65
+    assert not model.accepts(decision, rule_confidence=0.6)  # 0.55

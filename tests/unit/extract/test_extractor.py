@@ -209,3 +209,47 @@ def test_seed_003_conditional_estonian_troops_and_reported_strikes(
     strikes = _of_type(events, EventType.MILITARY_ACTION)
     assert len(strikes) == 2
     assert {e.modality for e in strikes} == {Modality.REPORTED}
+
+
+@pytest.fixture(scope="module")
+def rules_only() -> EventExtractor:
+    from newswire.extract.settings import ExtractSettings
+
+    return EventExtractor(ExtractSettings(decide=False)).open()
+
+
+def _protest_countries(events: list[Event]) -> list[list[str | None]]:
+    return [[a.country for a in e.actors] for e in _of_type(events, EventType.DIPLOMATIC_PROTEST)]
+
+
+def test_a_rebuke_phrased_as_speech_is_a_protest_at_the_other_government(
+    rules_only: EventExtractor,
+) -> None:
+    text = "Ukrainian Foreign Minister Andrii Sybiha called Hungary's remarks unacceptable."
+    events = rules_only.extract_text(ARTICLE_ID, text, published=date(2025, 1, 28))
+    assert _protest_countries(events) == [["UA", "HU"]]
+
+
+def test_an_envoy_summoned_is_a_protest_and_a_passive_call_in_takes_the_protester_from_before(
+    rules_only: EventExtractor,
+) -> None:
+    active = rules_only.extract_text(
+        ARTICLE_ID,
+        "Romania summoned Russia's ambassador on Wednesday.",
+        published=date(2025, 9, 1),
+    )
+    assert _protest_countries(active) == [["RO", "RU"]]
+    passive = rules_only.extract_text(
+        ARTICLE_ID,
+        "Moscow accused Paris of meddling on Monday. "
+        "France's ambassador was also called in on Tuesday.",
+        published=date(2025, 9, 1),
+    )
+    assert ["RU", "FR"] in _protest_countries(passive)
+
+
+def test_a_call_for_something_is_no_summons(rules_only: EventExtractor) -> None:
+    events = rules_only.extract_text(
+        ARTICLE_ID, "Romania called on Russia's ambassador to explain.", published=date(2025, 9, 1)
+    )
+    assert _of_type(events, EventType.DIPLOMATIC_PROTEST) == []

@@ -247,6 +247,17 @@ def test_sigkill_between_send_and_record_repeats_at_most_once_and_a_reset_sends_
     assert len({r.headers[IDEMPOTENCY_HEADER] for r in delivered}) == 1
     (entry,) = outbox(alerter_settings, es_client).search()
     assert entry.record.status is DeliveryStatus.SENT
+    # The delivery's log line carries the ids to follow it back to its event and article.
+    (sent,) = [
+        line
+        for line in map(
+            json.loads, filter(lambda x: x.startswith("{"), restarted.stderr.splitlines())
+        )
+        if line.get("event") == "delivered"
+    ]
+    assert sent["development_id"] == entry.record.development_id
+    assert sent["event_id"] == entry.notification.event.event_id
+    assert sent["article_id"] == entry.notification.event.article_id
 
     # Reset the group to the earliest offsets: every event is read again, nothing is sent.
     admin = KafkaAdminClient(**alerter_settings.kafka.client_options())

@@ -26,22 +26,24 @@ from typing import Any
 import httpx
 import pytest
 from elasticsearch import Elasticsearch
-from kafka import KafkaAdminClient, KafkaConsumer
+from kafka import KafkaConsumer
 from kafka.structs import TopicPartition
+from newswire_testing.fixtures import FIXTURES_DIR
+from newswire_testing.fixtures import fixture_events as load_fixture_events
 from newswire_testing.loopback import LoopbackServer
-from newswire_testing.topics import read_topic
+from newswire_testing.topics import delete_topics, read_topic
 
 from consumers.indexer import IndexerSettings
 from consumers.indexer.service import IndexerService
 from consumers.runtime import ConsumerRuntime
 from newswire.settings import ElasticsearchSettings, KafkaSettings
-from newswire.transport.kafka import ensure_topics
+from newswire.transport.kafka import RecordPublisher, ensure_topics
 from schemas.articles import NormalizedArticle
 from schemas.base import Contract, stable_id
 from schemas.events import Event
 
 REPO = Path(__file__).resolve().parents[4]
-FIXTURES = REPO / "tests" / "fixtures" / "events"
+FIXTURES = FIXTURES_DIR / "events"
 
 _HOP_BY_HOP = {
     "connection",
@@ -258,12 +260,7 @@ def indexer_settings(
     ensure_topics(kafka_settings, list(settings.topic_specs()))
     wait_for_topic_metadata(kafka_settings, settings)
     yield settings
-    admin = KafkaAdminClient(**kafka_settings.client_options())
-    try:
-        names = [name for spec in settings.topic_specs() for name in (spec.name, spec.dlq)]
-        admin.delete_topics(names, timeout_ms=30_000)
-    finally:
-        admin.close()
+    delete_topics(kafka_settings, settings.topic_specs())
     # Deleting by wildcard is forbidden on this node (destructive_requires_name): list first.
     created = es_client.indices.get(index=f"test-{unique_suffix}-news-*", expand_wildcards="all")
     if created:
@@ -275,8 +272,7 @@ def indexer_settings(
 @pytest.fixture(scope="session")
 def fixture_events() -> list[Event]:
     """The hand-written fixture events."""
-    lines = (FIXTURES / "events.jsonl").read_text().splitlines()
-    return [Event.model_validate_json(line) for line in lines if line]
+    return load_fixture_events()
 
 
 @pytest.fixture(scope="session")
@@ -299,6 +295,22 @@ def make_events(fixture_events: list[Event]) -> Callable[[int, str], list[Event]
         ]
 
     return make
+
+
+@pytest.fixture
+def published_events(
+    indexer_settings: IndexerSettings, make_events: Callable[[int, str], list[Event]]
+) -> Callable[[int], list[Event]]:
+    """``published_events(n)``: n new events, published to the test's events topic and acked."""
+    _, events_topic = indexer_settings.topic_specs()
+
+    def publish(count: int) -> list[Event]:
+        events = make_events(count, indexer_settings.group_id)
+        with RecordPublisher(indexer_settings.kafka) as publisher:
+            publisher.publish(events_topic, events)
+        return events
+
+    return publish
 
 
 def count_documents(es: Elasticsearch, alias: str) -> int:

@@ -158,13 +158,11 @@ def test_a_malformed_and_a_mapping_rejected_record_are_dead_lettered_and_the_res
 def test_a_group_reset_to_earliest_and_rerun_adds_no_document(
     indexer_settings: IndexerSettings,
     es_client: Elasticsearch,
-    make_events: Callable[[int, str], list[Event]],
+    published_events: Callable[[int], list[Event]],
     kit: Any,
 ) -> None:
-    events = make_events(60, indexer_settings.group_id)
+    events = published_events(60)
     _, events_topic = indexer_settings.topic_specs()
-    with RecordPublisher(indexer_settings.kafka) as publisher:
-        publisher.publish(events_topic, events)
     run_until_idle(indexer_settings)
     alias = indexer_settings.events_alias
     assert kit.count_documents(es_client, alias) == 60

@@ -28,13 +28,11 @@ def test_item_level_429s_are_retried_and_nothing_is_lost(
     indexer_settings: IndexerSettings,
     es_client: Elasticsearch,
     fault_proxy: Any,
-    make_events: Callable[[int, str], list[Event]],
+    published_events: Callable[[int], list[Event]],
     kit: Any,
 ) -> None:
-    events = make_events(120, indexer_settings.group_id)
+    events = published_events(120)
     _, events_topic = indexer_settings.topic_specs()
-    with RecordPublisher(indexer_settings.kafka) as publisher:
-        publisher.publish(events_topic, events)
     fault_proxy.reject_bulk_items(50)
     indexer = kit.IndexerThread(
         kit.pointed_at(indexer_settings, fault_proxy.url), until_idle=3.0
@@ -112,15 +110,12 @@ def test_an_indexer_killed_mid_batch_and_restarted_loses_and_doubles_nothing(
     indexer_settings: IndexerSettings,
     es_client: Elasticsearch,
     fault_proxy: Any,
-    make_events: Callable[[int, str], list[Event]],
+    published_events: Callable[[int], list[Event]],
     kit: Any,
     tmp_path: Path,
 ) -> None:
-    events = make_events(400, indexer_settings.group_id)
+    events = published_events(400)
     alias = indexer_settings.events_alias
-    _, events_topic = indexer_settings.topic_specs()
-    with RecordPublisher(indexer_settings.kafka) as publisher:
-        publisher.publish(events_topic, events)
     fault_proxy.bulk_delay_s = 0.3  # slow bulk requests, so the kill lands inside a batch
     slow = kit.start_indexer_process(
         indexer_settings,
@@ -156,7 +151,7 @@ def test_an_indexer_killed_mid_batch_and_restarted_loses_and_doubles_nothing(
 def test_two_indexer_processes_in_one_group_share_the_partitions_and_index_everything_once(
     indexer_settings: IndexerSettings,
     es_client: Elasticsearch,
-    make_events: Callable[[int, str], list[Event]],
+    published_events: Callable[[int], list[Event]],
     kit: Any,
     tmp_path: Path,
 ) -> None:
@@ -175,10 +170,7 @@ def test_two_indexer_processes_in_one_group_share_the_partitions_and_index_every
             time.sleep(0.3)
         assert all(shares) and not shares[0] & shares[1], f"no shared assignment: {shares}"
 
-        events = make_events(300, indexer_settings.group_id)
-        _, events_topic = indexer_settings.topic_specs()
-        with RecordPublisher(indexer_settings.kafka) as publisher:
-            publisher.publish(events_topic, events)
+        events = published_events(300)
         assert [process.wait(90) for process in processes] == [0, 0]
     finally:
         for process in processes:

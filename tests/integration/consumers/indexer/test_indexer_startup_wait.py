@@ -20,7 +20,6 @@ from elasticsearch import Elasticsearch
 from prometheus_client.parser import text_string_to_metric_families
 
 from consumers.indexer import IndexerSettings
-from newswire.transport.kafka import RecordPublisher
 from schemas.events import Event
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
@@ -56,14 +55,11 @@ def test_indexer_started_before_elasticsearch_answers_waits_then_indexes_and_idl
     indexer_settings: IndexerSettings,
     es_client: Elasticsearch,
     fault_proxy: Any,
-    make_events: Callable[[int, str], list[Event]],
+    published_events: Callable[[int], list[Event]],
     kit: Any,
     tmp_path: Path,
 ) -> None:
-    events = make_events(3, indexer_settings.group_id)
-    _, events_topic = indexer_settings.topic_specs()
-    with RecordPublisher(indexer_settings.kafka) as publisher:
-        publisher.publish(events_topic, events)
+    events = published_events(3)
     fault_proxy.refuse = True
     metrics_port = _free_port()
     log_path = tmp_path / "indexer.log"
@@ -111,6 +107,12 @@ def test_indexer_started_before_elasticsearch_answers_waits_then_indexes_and_idl
     assert sorted(kit.document_ids(es_client, indexer_settings.events_alias)) == sorted(
         e.event_id for e in events
     )
+    # The indexed lines name the events and their articles (to follow an article with grep).
+    indexed = kit.log_events(log_path, "indexed")
+    assert sorted(i for line in indexed for i in line["event_ids"]) == sorted(
+        e.event_id for e in events
+    )
+    assert {i for line in indexed for i in line["article_ids"]} == {e.article_id for e in events}
 
 
 def test_indexer_gives_up_with_a_clear_error_when_the_start_up_wait_runs_out(

@@ -6,11 +6,11 @@ import dataclasses
 import threading
 import time
 from collections.abc import Sequence
-from pathlib import Path
 
 import pytest
-from kafka import KafkaAdminClient
-from newswire_testing.topics import keyed, produce_raw, read_topic
+from newswire_testing.fixtures import fixture_events
+from newswire_testing.handlers import RecordingHandler
+from newswire_testing.topics import delete_topics, keyed, produce_raw, read_topic
 
 from consumers.runtime import (
     HEADER_ERROR,
@@ -32,39 +32,15 @@ from schemas.topics import EVENTS, TopicSpec
 
 pytestmark = pytest.mark.integration
 
-FIXTURE = Path(__file__).resolve().parents[3] / "fixtures" / "events" / "events.jsonl"
 
-
-def fixture_events() -> list[Event]:
-    return [Event.model_validate_json(line) for line in FIXTURE.read_text().splitlines() if line]
-
-
-class RecordingHandler:
-    """Records what it was given; can push back a number of times, or reject chosen ids."""
-
-    stage = "test-stage"
-
-    def __init__(self, *, busy_times: int = 0, reject: frozenset[str] = frozenset()) -> None:
-        self.busy_times = busy_times
-        self.reject = reject
-        self.handled: list[str] = []
-        self.calls = 0
-
-    def handle(self, batch: Sequence[ConsumedRecord[Event]]) -> Sequence[Outcome]:
-        self.calls += 1
-        if self.busy_times > 0:
-            self.busy_times -= 1
-            # The first record is final already: the runtime must not hand it over again.
-            self.handled.append(batch[0].value.event_id)
-            raise SinkBusy("sink full", settled={0: Outcome.done()})
-        outcomes: list[Outcome] = []
-        for record in batch:
-            if record.value.event_id in self.reject:
-                outcomes.append(Outcome.dead_letter("rejected by the test sink"))
-            else:
-                self.handled.append(record.value.event_id)
-                outcomes.append(Outcome.done())
-        return outcomes
+def published_events(
+    kafka: KafkaSettings, topic: TopicSpec, count: int | None = None
+) -> list[Event]:
+    """The first ``count`` fixture events (all by default), published to ``topic`` and acked."""
+    events = fixture_events()[:count]
+    with RecordPublisher(kafka) as publisher:
+        publisher.publish(topic, events)
+    return events
 
 
 @pytest.fixture(params=[False, True], ids=["sequential", "pipelined"])
@@ -89,9 +65,7 @@ def settings_for(kafka: KafkaSettings, group: str, pipeline: bool) -> ConsumerSe
 def test_every_record_is_handled_once_and_committed(
     kafka_settings: KafkaSettings, events_topic: TopicSpec, unique_suffix: str, pipeline: bool
 ) -> None:
-    events = fixture_events()
-    with RecordPublisher(kafka_settings) as publisher:
-        publisher.publish(events_topic, events)
+    events = published_events(kafka_settings, events_topic)
     handler = RecordingHandler()
     # Small batches, so several are in flight one after the other.
     settings = settings_for(kafka_settings, unique_suffix, pipeline).model_copy(
@@ -160,9 +134,7 @@ def test_poison_and_rejected_records_go_to_the_dead_letter_topic_with_provenance
 def test_a_busy_sink_is_retried_with_only_the_unsettled_records(
     kafka_settings: KafkaSettings, events_topic: TopicSpec, unique_suffix: str, pipeline: bool
 ) -> None:
-    events = fixture_events()[:5]
-    with RecordPublisher(kafka_settings) as publisher:
-        publisher.publish(events_topic, events)
+    events = published_events(kafka_settings, events_topic, 5)
     handler = RecordingHandler(busy_times=2)
     settings = settings_for(kafka_settings, unique_suffix, pipeline).model_copy(
         update={"max_batch_records": 100}
@@ -179,9 +151,7 @@ def test_a_busy_sink_is_retried_with_only_the_unsettled_records(
 def test_a_stop_during_a_retry_wait_abandons_the_batch_uncommitted(
     kafka_settings: KafkaSettings, events_topic: TopicSpec, unique_suffix: str, pipeline: bool
 ) -> None:
-    events = fixture_events()[:3]
-    with RecordPublisher(kafka_settings) as publisher:
-        publisher.publish(events_topic, events)
+    events = published_events(kafka_settings, events_topic, 3)
 
     class AlwaysBusy(RecordingHandler):
         def handle(self, batch: Sequence[ConsumedRecord[Event]]) -> Sequence[Outcome]:
@@ -240,8 +210,4 @@ def test_a_member_that_joined_before_its_topic_existed_reads_it_once_it_appears(
     finally:
         runtime.stop()
         worker.join(timeout=30)
-        admin = KafkaAdminClient(**kafka_settings.client_options())
-        try:
-            admin.delete_topics([spec.name, spec.dlq], timeout_ms=30_000)
-        finally:
-            admin.close()
+        delete_topics(kafka_settings, [spec])

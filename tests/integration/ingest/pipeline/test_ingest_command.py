@@ -11,48 +11,46 @@ import logging
 from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Protocol
 
 import pytest
 from newswire_testing.commands import command_app, read_articles
+from newswire_testing.newssite import NewsSite, TopicTail
 from typer.testing import CliRunner
 
 from newswire.ingest.commands import ingest_command
 from schemas.articles import NormalizedArticle, PublishedAtSource, TextMethod
 
-
-class Site(Protocol):
-    base_url: str
-    requests: Counter[str]
-    full_bodies: Counter[str]
+Catalogue = Callable[[str], tuple[Path, dict[str, str]]]
 
 
-class Tail(Protocol):
-    def mark(self) -> None: ...
+@pytest.fixture
+def catalogue_of_every_kind(
+    news_site: NewsSite,
+    every_kind_catalogue: Callable[..., dict[str, str]],
+    seeds_dir: Path,
+    tmp_path: Path,
+) -> Catalogue:
+    """``(path, ids by kind)`` of a catalogue of every source kind plus one broken feed."""
 
-    def appended(self) -> list[tuple[str, NormalizedArticle]]: ...
+    def write(suffix: str) -> tuple[Path, dict[str, str]]:
+        catalogue = tmp_path / "catalogue.yaml"
+        base = news_site.base_url
+        broken = {"id": f"cli-broken-{suffix}", "kind": "rss", "url": f"{base}/no-such-feed.rss"}
+        ids = every_kind_catalogue(catalogue, base, seeds_dir, f"cli-{suffix}", [broken])
+        return catalogue, ids
 
-
-def _broken_source(base: str, suffix: str) -> dict[str, Any]:
-    return {"id": f"cli-broken-{suffix}", "kind": "rss", "url": f"{base}/no-such-feed.rss"}
+    return write
 
 
 def test_second_pass_over_unchanged_sources_fetches_no_page_and_outputs_nothing(
-    news_site: Site,
-    every_kind_catalogue: Callable[..., dict[str, str]],
+    news_site: NewsSite,
+    catalogue_of_every_kind: Catalogue,
     seeds_dir: Path,
     tmp_path: Path,
     unique_suffix: str,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    catalogue = tmp_path / "catalogue.yaml"
-    ids = every_kind_catalogue(
-        catalogue,
-        news_site.base_url,
-        seeds_dir,
-        f"cli-{unique_suffix}",
-        [_broken_source(news_site.base_url, unique_suffix)],
-    )
+    catalogue, ids = catalogue_of_every_kind(unique_suffix)
     state = tmp_path / "state"
     first_out = tmp_path / "first.jsonl"
     args = ["ingest", "--sources", str(catalogue), "--state-dir", str(state)]
@@ -95,22 +93,13 @@ def test_second_pass_over_unchanged_sources_fetches_no_page_and_outputs_nothing(
 
 @pytest.mark.integration
 def test_without_output_the_pass_publishes_to_kafka(
-    news_site: Site,
-    every_kind_catalogue: Callable[..., dict[str, str]],
+    catalogue_of_every_kind: Catalogue,
     seeds_dir: Path,
     tmp_path: Path,
     unique_suffix: str,
-    articles_tail: Callable[[], Tail],
+    articles_tail: Callable[[], TopicTail[NormalizedArticle]],
 ) -> None:
-    catalogue = tmp_path / "catalogue.yaml"
-    suffix = "k" + unique_suffix
-    ids = every_kind_catalogue(
-        catalogue,
-        news_site.base_url,
-        seeds_dir,
-        f"cli-{suffix}",
-        [_broken_source(news_site.base_url, suffix)],
-    )
+    catalogue, ids = catalogue_of_every_kind("k" + unique_suffix)
     tail = articles_tail()
     result = CliRunner().invoke(
         command_app("ingest", ingest_command),

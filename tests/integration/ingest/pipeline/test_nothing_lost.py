@@ -7,16 +7,17 @@ pages come from the loopback news site, the articles go to the real Kafka broker
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 import pytest
 import yaml
+from newswire_testing.newssite import NewsSite, TopicTail
 
 import newswire.ingest.normalize as normalize_module
 import newswire.ingest.normalize.batch as normalize_batch
+from newswire.ingest.fetch import FetchPool, FetchSettings
 from newswire.ingest.normalize import NormalizeError
 from newswire.ingest.pipeline import (
     fetch_source,
@@ -33,34 +34,25 @@ from schemas.base import stable_id
 pytestmark = pytest.mark.integration
 
 
-class Site(Protocol):
-    base_url: str
-    full_bodies: Counter[str]
-
-
-class Tail(Protocol):
-    def mark(self) -> None: ...
-
-    def appended(self) -> list[tuple[str, NormalizedArticle]]: ...
-
-
 class Pass:
     """Runs the task functions of one source, one run id per call, in a private state dir."""
 
-    def __init__(self, tmp_path: Path, source: dict[str, Any]) -> None:
+    def __init__(self, tmp_path: Path, source: dict[str, Any], kafka: KafkaSettings) -> None:
         self.catalogue = tmp_path / "catalogue.yaml"
         source = {**source, "allow_private_network": True, "rate_limit_per_second": 50.0}
         self.catalogue.write_text(yaml.safe_dump({"sources": [source]}), encoding="utf-8")
         self.source_id = str(source["id"])
         self.settings = IngestSettings(state_dir=tmp_path / "state")
+        self.kafka = kafka
         self.runs = 0
 
     def fetch(self) -> tuple[str, str, int]:
         """Fetch with a new run id; returns (run id, fetched file, documents fetched)."""
         self.runs += 1
         run_id = f"run-{self.runs}"
+        pool = FetchPool(FetchSettings())  # one per run, as in a DAG task
         outcome = fetch_source(
-            self.source_id, self.catalogue, run_id=run_id, settings=self.settings
+            self.source_id, self.catalogue, run_id=run_id, settings=self.settings, pool=pool
         )
         return run_id, outcome.path, outcome.documents
 
@@ -69,7 +61,9 @@ class Pass:
 
     def publish(self, run_id: str, accepted: str) -> list[NormalizedArticle]:
         """The DAG's publish task; returns what it handed to event extraction."""
-        published = publish_source(accepted, run_id=run_id, settings=self.settings)
+        published = publish_source(
+            accepted, run_id=run_id, settings=self.settings, kafka_settings=self.kafka
+        )
         return list(read_articles([published]))
 
 
@@ -83,7 +77,7 @@ def one_source(
         source = {"id": f"lost-{kind}-{unique_suffix}", "kind": kind, **options}
         if url is not None:
             source["url"] = url
-        return Pass(tmp_path, source)
+        return Pass(tmp_path, source, kafka_settings)
 
     return make
 
@@ -108,12 +102,12 @@ def failing_normalize(monkeypatch: pytest.MonkeyPatch) -> Callable[[str, type], 
     return arm
 
 
-def _bodies(site: Site, *paths: str) -> list[int]:
+def _bodies(site: NewsSite, *paths: str) -> list[int]:
     return [site.full_bodies[path] for path in paths]
 
 
 def test_a_normalize_task_that_crashed_leaves_the_feed_and_page_to_be_fetched_again(
-    news_site: Site,
+    news_site: NewsSite,
     one_source: Callable[..., Pass],
     failing_normalize: Callable[[str, type], None],
     monkeypatch: pytest.MonkeyPatch,
@@ -143,7 +137,7 @@ def test_a_normalize_task_that_crashed_leaves_the_feed_and_page_to_be_fetched_ag
 
 
 def test_an_item_that_failed_to_normalize_is_read_again_through_its_listing(
-    news_site: Site,
+    news_site: NewsSite,
     one_source: Callable[..., Pass],
     failing_normalize: Callable[[str, type], None],
     monkeypatch: pytest.MonkeyPatch,
@@ -201,10 +195,10 @@ def test_only_the_dropped_file_that_failed_is_read_again(
 
 
 def test_articles_a_failed_publish_left_behind_go_out_with_the_next_publish(
-    news_site: Site,
+    news_site: NewsSite,
     one_source: Callable[..., Pass],
     kafka_settings: KafkaSettings,
-    articles_tail: Callable[[], Tail],
+    articles_tail: Callable[[], TopicTail[NormalizedArticle]],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     ingest = one_source("atom", f"{news_site.base_url}/feed.atom")

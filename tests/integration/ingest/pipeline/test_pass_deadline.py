@@ -136,7 +136,9 @@ def test_what_a_spent_budget_defers_is_fetched_by_the_next_pass(
 
     assert first.deferred > 0 and first.documents + first.deferred == len(pages)
     assert normalized.accepted == first.documents
-    second = fetch_source("four", catalogue, run_id="r2", settings=settings, pool=FetchPool())
+    second = fetch_source(
+        "four", catalogue, run_id="r2", settings=settings, pool=FetchPool(FetchSettings())
+    )
     normalize_source(second.path, run_id="r2", settings=settings)
     # The feed was read again (its mark held back) and the deferred pages fetched in full;
     # the pages already recorded answered 304.

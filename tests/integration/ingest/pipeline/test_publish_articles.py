@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import Protocol
 
 import pytest
 from newswire_testing.documents import write_fetched
+from newswire_testing.newssite import TopicTail
 
 from newswire.ingest.pipeline import normalize_source, publish_articles
 from newswire.ingest.settings import IngestSettings
@@ -19,18 +19,12 @@ pytestmark = pytest.mark.integration
 PAGES = Path(__file__).resolve().parents[3] / "fixtures" / "ingest" / "pages"
 
 
-class Tail(Protocol):
-    def mark(self) -> None: ...
-
-    def appended(self) -> list[tuple[str, NormalizedArticle]]: ...
-
-
 def test_seed_articles_reach_kafka_once_keyed_by_id(
     seeds_dir: Path,
     tmp_path: Path,
     kafka_settings: KafkaSettings,
     unique_suffix: str,
-    articles_tail: Callable[[], Tail],
+    articles_tail: Callable[[], TopicTail[NormalizedArticle]],
 ) -> None:
     settings = IngestSettings(state_dir=tmp_path / "state")
     source_id = f"seeds-{unique_suffix}"
@@ -64,7 +58,7 @@ def test_a_copy_of_the_story_in_a_later_run_re_publishes_the_kept_article_with_i
     tmp_path: Path,
     kafka_settings: KafkaSettings,
     unique_suffix: str,
-    articles_tail: Callable[[], Tail],
+    articles_tail: Callable[[], TopicTail[NormalizedArticle]],
     syndicated_copy: Path,
 ) -> None:
     settings = IngestSettings(state_dir=tmp_path / "state")

@@ -17,6 +17,7 @@ from consumers.alerter.commands import subscriptions_app
 from consumers.alerter.service import SubscriptionsOption, UntilIdleOption, main
 from consumers.alerter.signing import verify_signature
 from consumers.alerter.subscriptions import load_catalogue
+from consumers.runtime.logs import SERVICE_LOGGERS
 
 runner = CliRunner()
 
@@ -137,14 +138,15 @@ def test_consume_alerter_exits_1_naming_the_subscription_when_a_secret_is_missin
     ) -> None:
         raise typer.Exit(main(subscriptions, until_idle))
 
-    # main() configures JSON logging on the "consumers" logger; put it back for other tests.
-    logger = logging.getLogger("consumers")
-    saved = (list(logger.handlers), logger.propagate, logger.level)
+    # main() configures JSON logging on the service loggers; put them back for other tests.
+    loggers = [logging.getLogger(name) for name in SERVICE_LOGGERS]
+    saved = [(list(lg.handlers), lg.propagate, lg.level) for lg in loggers]
     try:
         result = runner.invoke(app, ["--subscriptions", str(path), "--until-idle", "1"])
     finally:
-        logger.handlers[:] = saved[0]
-        logger.propagate, logger.level = saved[1], saved[2]
+        for logger, (handlers, propagate, level) in zip(loggers, saved, strict=True):
+            logger.handlers[:] = handlers
+            logger.propagate, logger.level = propagate, level
     assert result.exit_code == 1
     (line,) = [json.loads(x) for x in result.stderr.splitlines() if '"fatal"' in x]
     assert "'leaks'" in line["error"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from typing import Any
 
 import pytest
 from elastic_transport import (
@@ -20,6 +21,7 @@ from kafka.errors import (
     SaslAuthenticationFailedError,
     TopicAuthorizationFailedError,
 )
+from newswire_testing.clock import FakeTime
 
 from consumers.alerter.errors import StoreError
 from consumers.runtime.loop import Handler
@@ -36,22 +38,6 @@ from consumers.runtime.startup import (
 from newswire.transport.kafka import TopicAdminError
 from schemas.events import Event
 from schemas.topics import EVENTS, TopicSpec
-
-
-class FakeTime:
-    """A clock that only moves when the code under test sleeps."""
-
-    def __init__(self) -> None:
-        self.now = 100.0
-        self.sleeps: list[float] = []
-
-    def clock(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> bool:
-        self.sleeps.append(seconds)
-        self.now += seconds
-        return True
 
 
 def _meta(status: int) -> ApiResponseMeta:
@@ -122,18 +108,36 @@ def _failing(times: int, error: Callable[[], Exception]) -> tuple[Callable[[], s
     return step, calls
 
 
+def _wait(
+    step: Callable[[], str],
+    policy: StartupWaitPolicy,
+    time: FakeTime,
+    *,
+    stage: str = "alerter",
+    dependency: str = "elasticsearch",
+    **options: Any,
+) -> str:
+    """``wait_for_dependency`` on the fake clock."""
+    return wait_for_dependency(
+        step,
+        stage=stage,
+        dependency=dependency,
+        policy=policy,
+        clock=time.clock,
+        sleep=time.sleep,
+        **options,
+    )
+
+
 def test_waits_with_growing_backoff_then_returns_once_the_dependency_answers() -> None:
     time = FakeTime()
     step, calls = _failing(4, lambda: ConnectionError("refused"))
     waits: list[DependencyWait] = []
-    result = wait_for_dependency(
+    result = _wait(
         step,
-        stage="alerter",
-        dependency="elasticsearch",
-        policy=StartupWaitPolicy(180.0, initial_seconds=0.5, max_seconds=5.0),
+        StartupWaitPolicy(180.0, initial_seconds=0.5, max_seconds=5.0),
+        time,
         on_wait=waits.append,
-        clock=time.clock,
-        sleep=time.sleep,
         jitter=lambda: 1.0,
     )
     assert result == "ready"
@@ -155,13 +159,12 @@ def test_past_the_deadline_a_clear_error_names_the_dependency() -> None:
     time = FakeTime()
     step, calls = _failing(10_000, lambda: KafkaTimeoutError("Unable to bootstrap"))
     with pytest.raises(StartupTimeoutError, match=r"kafka did not answer within 20 s") as info:
-        wait_for_dependency(
+        _wait(
             step,
+            StartupWaitPolicy(20.0, initial_seconds=1.0, max_seconds=4.0),
+            time,
             stage="indexer",
             dependency="kafka",
-            policy=StartupWaitPolicy(20.0, initial_seconds=1.0, max_seconds=4.0),
-            clock=time.clock,
-            sleep=time.sleep,
             jitter=lambda: 1.0,
         )
     assert isinstance(info.value.__cause__, KafkaTimeoutError)
@@ -175,15 +178,8 @@ def test_the_deadline_is_shared_from_an_earlier_start() -> None:
     time = FakeTime()
     step, calls = _failing(10_000, lambda: ConnectionError("refused"))
     with pytest.raises(StartupTimeoutError):
-        wait_for_dependency(
-            step,
-            stage="alerter",
-            dependency="elasticsearch",
-            policy=StartupWaitPolicy(10.0),
-            clock=time.clock,
-            sleep=time.sleep,
-            started=time.now - 10.0,  # the service started 10 s ago: nothing left
-        )
+        # The service started 10 s ago: nothing left.
+        _wait(step, StartupWaitPolicy(10.0), time, started=time.now - 10.0)
     assert calls == [1]
     assert time.sleeps == []
 
@@ -192,14 +188,7 @@ def test_a_bad_configuration_fails_at_once_without_waiting() -> None:
     time = FakeTime()
     step, calls = _failing(5, lambda: _api_error(AuthenticationException, 401))
     with pytest.raises(AuthenticationException):
-        wait_for_dependency(
-            step,
-            stage="alerter",
-            dependency="elasticsearch",
-            policy=StartupWaitPolicy(180.0),
-            clock=time.clock,
-            sleep=time.sleep,
-        )
+        _wait(step, StartupWaitPolicy(180.0), time)
     assert calls == [1]
     assert time.sleeps == []
 

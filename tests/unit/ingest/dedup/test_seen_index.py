@@ -47,6 +47,14 @@ def open_index(tmp_path: Path, threshold: float = 0.6) -> SeenIndex:
     return SeenIndex(tmp_path / "seen.sqlite3", threshold=threshold, num_perm=NUM_PERM)
 
 
+def record_published(index: SeenIndex, article: NormalizedArticle) -> NormalizedArticle:
+    """Record ``article`` as new in run ``r1`` at T0 and mark it published; the recorded copy."""
+    first = index.check_and_record(article, run_id="r1", now=T0)
+    assert first.article is not None
+    index.mark_published([first.article])
+    return first.article
+
+
 def test_new_article_is_accepted_as_version_one(tmp_path: Path) -> None:
     with open_index(tmp_path) as index:
         decision = index.check_and_record(
@@ -62,9 +70,7 @@ def test_new_article_is_accepted_as_version_one(tmp_path: Path) -> None:
 def test_same_article_again_after_publishing_is_unchanged(tmp_path: Path) -> None:
     article = make_article("https://a.example/1", WIRE_STORY)
     with open_index(tmp_path) as index:
-        first = index.check_and_record(article, run_id="r1", now=T0)
-        assert first.article is not None
-        index.mark_published([first.article])
+        record_published(index, article)
         decision = index.check_and_record(article, run_id="r2", now=T0 + timedelta(hours=1))
     assert decision.verdict == Verdict.UNCHANGED
     assert not decision.accepted and decision.article is None
@@ -131,9 +137,7 @@ def test_unrelated_article_is_not_collapsed(tmp_path: Path) -> None:
 def test_state_survives_a_restart_including_near_duplicate_detection(tmp_path: Path) -> None:
     kept = make_article("https://wire.example/grain", WIRE_STORY)
     with open_index(tmp_path) as index:
-        first = index.check_and_record(kept, run_id="r1", now=T0)
-        assert first.article is not None
-        index.mark_published([first.article])
+        record_published(index, kept)
     with open_index(tmp_path) as reopened:
         assert reopened.check_and_record(kept, run_id="r2").verdict == Verdict.UNCHANGED
         near = reopened.check_and_record(
@@ -229,9 +233,7 @@ def test_an_index_written_before_records_were_kept_is_upgraded_in_place(
 
     kept = make_article("https://wire.example/grain", WIRE_STORY, source="wire")
     with open_index(tmp_path) as index:
-        first = index.check_and_record(kept, run_id="r1", now=T0)
-        assert first.article is not None
-        index.mark_published([first.article])
+        record_published(index, kept)
     # Rebuild the table as the first release wrote it: no record, no published count.
     db = sqlite3.connect(tmp_path / "seen.sqlite3")
     with db:

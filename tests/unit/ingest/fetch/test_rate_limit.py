@@ -8,25 +8,14 @@ import sys
 import textwrap
 from pathlib import Path
 
+from newswire_testing.clock import FakeTime
+
 from newswire.ingest.fetch import ratelimit
 from newswire.ingest.fetch.ratelimit import HostRateLimiter
 
 
-class FakeTime:
-    def __init__(self) -> None:
-        self.now = 1000.0
-        self.sleeps: list[float] = []
-
-    def clock(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.sleeps.append(seconds)
-        self.now += seconds
-
-
 def test_requests_to_one_host_are_spaced_by_the_interval(tmp_path: Path):
-    fake = FakeTime()
+    fake = FakeTime(1000.0)
     limiter = HostRateLimiter(tmp_path, clock=fake.clock, sleep=fake.sleep)
 
     waits = [limiter.acquire("news.example", 4.0) for _ in range(3)]
@@ -35,7 +24,7 @@ def test_requests_to_one_host_are_spaced_by_the_interval(tmp_path: Path):
 
 
 def test_hosts_do_not_share_slots(tmp_path: Path):
-    fake = FakeTime()
+    fake = FakeTime(1000.0)
     limiter = HostRateLimiter(tmp_path, clock=fake.clock, sleep=fake.sleep)
 
     limiter.acquire("a.example", 1.0)
@@ -44,7 +33,7 @@ def test_hosts_do_not_share_slots(tmp_path: Path):
 
 
 def test_defer_pushes_the_next_slot(tmp_path: Path):
-    fake = FakeTime()
+    fake = FakeTime(1000.0)
     limiter = HostRateLimiter(tmp_path, clock=fake.clock, sleep=fake.sleep)
 
     limiter.defer("news.example", fake.now + 30.0)
