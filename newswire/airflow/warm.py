@@ -83,10 +83,13 @@ def _warm_normalizer() -> None:
 
 def _warm_extractor() -> None:
     from newswire.extract.extractor import EventExtractor
+    from newswire.extract.settings import ExtractSettings
 
-    # load_pipeline and the gazetteer are cached per process: a task's extractor finds them
-    # loaded; one extraction also runs what the pipeline initializes on its first document.
-    EventExtractor().extract_text("warm-up", WARM_SENTENCE)
+    # load_pipeline and the gazetteer are cached per process and configuration: a task's
+    # extractor (same environment, so the same settings) finds them loaded; one extraction also
+    # runs what the pipeline initializes on its first document. This is an entry point (the
+    # scheduler's start-up), so it builds its settings.
+    EventExtractor(ExtractSettings()).extract_text("warm-up", WARM_SENTENCE)
 
 
 def warm_task_processes(*, extractor: bool = True) -> float:
