@@ -7,7 +7,8 @@ JWT it gets as a bearer token; a 401 fetches a new token once. Every call has a 
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from datetime import datetime
 from types import TracebackType
 from typing import Any
@@ -252,3 +253,16 @@ class AirflowClient:
     def delete_variable(self, key: str) -> None:
         """Remove a Variable (nothing happens when it is not set)."""
         self.request("DELETE", f"/api/v2/variables/{quote(key)}", ok=(200, 204, 404))
+
+    @contextmanager
+    def variable_set(self, key: str, value: str, description: str = "") -> Iterator[None]:
+        """Set a Variable for the duration of a block, then restore it (or remove it)."""
+        previous = self.get_variable(key)
+        self.set_variable(key, value, description)
+        try:
+            yield
+        finally:
+            if previous is None:
+                self.delete_variable(key)
+            else:
+                self.set_variable(key, previous)

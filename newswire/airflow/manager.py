@@ -5,7 +5,10 @@ metadata database, the task logs, ``airflow.json`` (port, pid, login; mode 0600)
 ``standalone.log``. The api-server listens on a loopback port picked once and kept, and the
 execution API URL the task runners call points at that same port. The DAGs folder is the
 repository's ``dags/``; the tasks get the local stack's connection settings (Kafka bootstrap
-servers, Elasticsearch URL) and an ingest state directory through their environment.
+servers, Elasticsearch URL) and an ingest state directory through their environment. Unless
+``NEWSWIRE_AIRFLOW_WARM_TASKS=false``, ``config/airflow_local_settings.py`` has the scheduler
+import the task modules and load the spaCy model before its executor forks, so tasks start warm
+(:mod:`newswire.airflow.warm`).
 
 ``airflow standalone`` starts the api-server, scheduler, dag-processor and triggerer as its
 children in one session, so stopping is one process group; processes of an earlier
@@ -36,6 +39,7 @@ from newswire.airflow.bootstrap import (
 from newswire.airflow.client import AirflowClient
 from newswire.airflow.errors import AirflowApiError, AirflowError
 from newswire.airflow.settings import AirflowSettings
+from newswire.airflow.warm import LOCAL_SETTINGS
 from newswire.fsutil import directory_lock, write_text_atomically
 from newswire.ingest.settings import IngestSettings
 from newswire.settings import ElasticsearchSettings, KafkaSettings, StackSettings
@@ -54,6 +58,7 @@ log = logging.getLogger(__name__)
 STATE_FILE = "airflow.json"
 LOG_FILE = "standalone.log"
 PASSWORDS_FILE = "simple_auth_manager_passwords.json"
+LOCAL_SETTINGS_FILE = "airflow_local_settings.py"
 DAG_ID = "ingest_news"
 SIMPLE_AUTH_MANAGER = (
     "airflow.api_fastapi.auth.managers.simple.simple_auth_manager.SimpleAuthManager"
@@ -278,6 +283,7 @@ class AirflowManager:
             self.home / PASSWORDS_FILE, json.dumps({state.username: state.password})
         )
         (self.home / PASSWORDS_FILE).chmod(0o600)
+        self._write_local_settings()
         env = self.environment(state)
         log.info("migrating the Airflow metadata database in %s", self.home)
         migrate_database(env=env, timeout_seconds=self.settings.migrate_timeout_seconds)
@@ -288,6 +294,15 @@ class AirflowManager:
         self._save_state(state)
         log.info("airflow standalone started (pid %d, port %d)", pid, state.port)
         return state
+
+    def _write_local_settings(self) -> None:
+        """``config/airflow_local_settings.py``: the scheduler's warm-up, or none when it is off."""
+        path = self.home / "config" / LOCAL_SETTINGS_FILE
+        if self.settings.warm_tasks:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            write_text_atomically(path, LOCAL_SETTINGS)
+        else:
+            path.unlink(missing_ok=True)
 
     def _wait_ready(self, state: AirflowState) -> None:
         """Wait for the api-server, bootstrap pools, wait until ``ingest_news`` is registered."""

@@ -36,6 +36,13 @@ class AirflowSettings(BaseSettings):
         default=None, description="SQLAlchemy URL of the metadata database (default SQLite)."
     )
     parallelism: int = Field(default=4, ge=1, le=64)
+    warm_tasks: bool = Field(
+        default=True,
+        description=(
+            "Have the scheduler import the task modules and load the spaCy model before its "
+            "LocalExecutor forks, so tasks start warm (newswire.airflow.warm)."
+        ),
+    )
     start_timeout_seconds: float = Field(default=300.0, gt=0)
     stop_timeout_seconds: float = Field(default=30.0, gt=0)
     api_timeout_seconds: float = Field(default=30.0, gt=0)

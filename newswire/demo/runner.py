@@ -315,27 +315,22 @@ def run_demo() -> DemoSummary:
         service_env = {**os.environ, **env, SECRET_ENV: secrets.token_hex(16)}
         with services(work, subscriptions, service_env) as procs:
             console.print("\n[bold]3. ingest_news[/] through the scheduler (REST API v2)")
-            previous = client.get_variable(CATALOGUE_VARIABLE)
-            client.set_variable(CATALOGUE_VARIABLE, str(catalogue_path), "newswire demo site")
             earlier = {r["dag_run_id"] for r in client.list_runs(DAG_ID, limit=50)}
-            try:
-                # Triggered before unpausing, with a run_after before the scheduler's latest
-                # tick, so this run goes first; the scheduled run then finds nothing due.
-                run = client.trigger_run(
-                    DAG_ID,
-                    {"catalogue": str(catalogue_path)},
-                    run_after=datetime.now(UTC) - timedelta(minutes=2),
-                )
-                client.set_paused(DAG_ID, False)
-                console.print(f"  triggered {run['dag_run_id']}; ingest_news unpaused")
-                counts = wait_for_runs(client, run["dag_run_id"], earlier, state_dir)
-                failed = client.get_run(DAG_ID, run["dag_run_id"]).get("state") == "failed"
-            finally:
-                client.set_paused(DAG_ID, True)
-                if previous is None:
-                    client.delete_variable(CATALOGUE_VARIABLE)
-                else:
-                    client.set_variable(CATALOGUE_VARIABLE, previous)
+            with client.variable_set(CATALOGUE_VARIABLE, str(catalogue_path), "newswire demo site"):
+                try:
+                    # Triggered before unpausing, with a run_after before the scheduler's latest
+                    # tick, so this run goes first; the scheduled run then finds nothing due.
+                    run = client.trigger_run(
+                        DAG_ID,
+                        {"catalogue": str(catalogue_path)},
+                        run_after=datetime.now(UTC) - timedelta(minutes=2),
+                    )
+                    client.set_paused(DAG_ID, False)
+                    console.print(f"  triggered {run['dag_run_id']}; ingest_news unpaused")
+                    counts = wait_for_runs(client, run["dag_run_id"], earlier, state_dir)
+                    failed = client.get_run(DAG_ID, run["dag_run_id"]).get("state") == "failed"
+                finally:
+                    client.set_paused(DAG_ID, True)
             console.print("\n[bold]4. Indexer and alerter[/] catching up")
             wait_for_services(procs, service_env, hook, mail)
         alerts = hook.items()
