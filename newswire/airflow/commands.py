@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import typer
 from pydantic import ValidationError
 from rich.console import Console
 
 from newswire.errors import NewswireError
+from newswire.validation import describe_settings_error
+
+if TYPE_CHECKING:
+    from newswire.airflow.manager import AirflowManager
 
 airflow_app = typer.Typer(
     help="The local Airflow 3 (scheduler, api-server and UI) next to the local stack.",
@@ -16,8 +22,18 @@ _err = Console(stderr=True)
 
 
 def _fail(exc: Exception) -> typer.Exit:
-    _err.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
+    message = describe_settings_error(exc) if isinstance(exc, ValidationError) else str(exc)
+    _err.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
     return typer.Exit(code=1)
+
+
+def _manager() -> AirflowManager:
+    """The command's manager, its settings built here, once."""
+    from newswire.airflow.manager import AirflowManager
+    from newswire.airflow.settings import AirflowSettings
+    from newswire.settings import StackSettings
+
+    return AirflowManager(AirflowSettings(), StackSettings())
 
 
 def _print(status: object, verb: str) -> None:
@@ -45,10 +61,10 @@ def airflow_up(
     json_output: bool = typer.Option(False, "--json", help="Print status as JSON."),
 ) -> None:
     """Start Airflow (or reuse it), create its pools, wait until ingest_news is registered."""
-    from newswire.airflow.manager import DAG_ID, AirflowManager, status_json
+    from newswire.airflow.manager import DAG_ID, status_json
 
-    manager = AirflowManager()
     try:
+        manager = _manager()
         status = manager.up()
         if unpause:
             with manager.client() as client:
@@ -64,10 +80,8 @@ def airflow_up(
 @airflow_app.command("down")
 def airflow_down() -> None:
     """Stop the local Airflow (its process group and any stale process of its home)."""
-    from newswire.airflow.manager import AirflowManager
-
     try:
-        stopped = AirflowManager().down()
+        stopped = _manager().down()
     except (NewswireError, ValidationError) as exc:
         raise _fail(exc) from exc
     typer.echo(f"stopped {len(stopped)} process(es)" if stopped else "nothing was running")
@@ -78,10 +92,10 @@ def airflow_status(
     json_output: bool = typer.Option(False, "--json", help="Print as JSON."),
 ) -> None:
     """Show where the local Airflow listens, its login, and whether ingest_news is registered."""
-    from newswire.airflow.manager import AirflowManager, status_json
+    from newswire.airflow.manager import status_json
 
     try:
-        status = AirflowManager().status()
+        status = _manager().status()
     except (NewswireError, ValidationError) as exc:
         raise _fail(exc) from exc
     if json_output:

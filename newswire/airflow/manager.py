@@ -133,11 +133,9 @@ def process_group(pid: int) -> int | None:
 class AirflowManager:
     """Starts and stops the Airflow of one stack run directory."""
 
-    def __init__(
-        self, settings: AirflowSettings | None = None, stack: StackSettings | None = None
-    ) -> None:
-        self.settings = settings or AirflowSettings()
-        self.stack_home = (stack or StackSettings()).home
+    def __init__(self, settings: AirflowSettings, stack: StackSettings) -> None:
+        self.settings = settings
+        self.stack_home = stack.home
         self.home = self.stack_home / "airflow"
 
     # -- files -----------------------------------------------------------------------------
