@@ -58,11 +58,17 @@ class AlerterSettings(ConsumerSettings):
     es: ElasticsearchSettings = Field(default_factory=ElasticsearchSettings)
 
 
+class _SecretFromEnv(BaseSettings):
+    """Base of the one-variable settings classes that read a channel's secret."""
+
+    model_config = SettingsConfigDict(frozen=True, hide_input_in_errors=True)
+
+
 @lru_cache(maxsize=256)
 def _secret_settings_class(env_name: str) -> type[BaseSettings]:
     return create_model(
         f"SecretFrom_{env_name}",
-        __base__=BaseSettings,
+        __base__=_SecretFromEnv,
         __config__=None,
         value=(SecretStr | None, Field(default=None, validation_alias=env_name)),
     )
