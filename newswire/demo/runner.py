@@ -183,15 +183,24 @@ def pipeline_status(env: Mapping[str, str]) -> dict[str, Any]:
 def wait_for_runs(
     client: AirflowClient, run_id: str, earlier: set[str], state_dir: Path
 ) -> dict[str, RunCounts]:
-    """Wait for the triggered run, then pause the DAG and wait for the runs still running.
+    """Wait for the triggered run, then pause the DAG at a moment when no run is running.
 
-    Unpaused, the scheduler queues a run every minute; once the triggered run is done the DAG is
-    paused so no more start, and runs left queued (they would find nothing due) are not waited
-    for. Returns the counts of every finished run not in ``earlier``, by run id.
+    Unpaused, the scheduler queues a run every minute. A paused DAG's running run never gets
+    its remaining tasks scheduled, so the DAG is paused only between runs: once the triggered
+    run is done and none is running, it is paused, and unpaused again to let a run finish that
+    started meanwhile. Runs left queued (they would find nothing due) are not waited for.
+    Returns the counts of every finished run not in ``earlier``, by run id.
     """
     counts: dict[str, RunCounts] = {}
     deadline = time.monotonic() + RUN_TIMEOUT_SECONDS
-    paused = False
+
+    def running() -> list[dict[str, Any]]:
+        return [
+            r
+            for r in client.list_runs(DAG_ID, limit=20)
+            if r["dag_run_id"] not in earlier and r.get("state") == "running"
+        ]
+
     with console.status("waiting for the scheduler") as status:
         while True:
             runs = [r for r in client.list_runs(DAG_ID, limit=20) if r["dag_run_id"] not in earlier]
@@ -206,12 +215,11 @@ def wait_for_runs(
                         f"  run {run['dag_run_id']} ({run.get('run_type')}): "
                         f"[{colour}]{run.get('state')}[/]"
                     )
-            if run_id in counts and not paused:
+            if run_id in counts and not [r for r in pending if r.get("state") == "running"]:
                 client.set_paused(DAG_ID, True)
-                paused = True
-                continue
-            if paused and not [r for r in pending if r.get("state") == "running"]:
-                return counts
+                if not running():
+                    return counts
+                client.set_paused(DAG_ID, False)
             if time.monotonic() > deadline:
                 raise SystemExit(f"ingest_news runs still going after {RUN_TIMEOUT_SECONDS:.0f} s")
             shown = pending[0] if pending else None
