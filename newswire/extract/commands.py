@@ -144,12 +144,12 @@ def _open_extractor() -> EventExtractor:
 
     from newswire.extract.extractor import EventExtractor, ExtractError
     from newswire.extract.settings import ExtractSettings
-    from newswire.validation import describe_errors
+    from newswire.validation import describe_settings_error
 
     try:
         return EventExtractor(ExtractSettings()).open()
     except ValidationError as exc:
-        typer.echo(f"error: invalid extract settings: {describe_errors(exc, root='')}", err=True)
+        typer.echo(f"error: {describe_settings_error(exc)}", err=True)
         raise typer.Exit(code=1) from exc
     except ExtractError as exc:
         typer.echo(f"error: {exc}", err=True)
