@@ -149,6 +149,7 @@ def load_pipeline(
     import spacy
 
     from newswire.extract import components  # noqa: F401  (registers the factories)
+    from newswire.extract.cached_pipes import use_cached_pipes
 
     try:
         # NER runs only on the pre-filtered candidate sentences: it finds the actors the
@@ -156,6 +157,7 @@ def load_pipeline(
         nlp = spacy.load(model, exclude=[] if named_entities else ["ner"])
     except OSError as exc:
         raise ExtractError(f"cannot load spaCy model {model!r}: {exc}") from exc
+    use_cached_pipes(nlp)
     nlp.add_pipe("newswire_gazetteer", config={"gazetteer_path": gazetteer_path})
     nlp.add_pipe("newswire_triggers", config={"lexicon_path": lexicon_path})
     nlp.add_pipe("newswire_events", config={"gazetteer_path": gazetteer_path})
@@ -173,8 +175,10 @@ class EventExtractor:
         self.settings = settings
         self.gazetteer: Gazetteer = load_gazetteer(self.settings.gazetteer_path)
         self.lexicon: TriggerLexicon = load_lexicon(self.settings.lexicon_path)
+        # Events outside the war newswire follows are dropped after the parse; an article
+        # that cannot have one is not parsed at all.
         self.prefilter = SentencePrefilter(
-            self.gazetteer, self.lexicon, self.settings.context_actors
+            self.gazetteer, self.lexicon, self.settings.context_actors, theatre=_THEATRE
         )
         self._nlp: Any = None
         self._decider: DecisionModel | None = None

@@ -153,10 +153,15 @@ class SentencePrefilter:
     """
 
     def __init__(
-        self, gazetteer: Gazetteer, lexicon: TriggerLexicon, context_size: int = 6
+        self,
+        gazetteer: Gazetteer,
+        lexicon: TriggerLexicon,
+        context_size: int = 6,
+        theatre: frozenset[str] = frozenset(),
     ) -> None:
         self.gazetteer = gazetteer
         self.context_size = context_size
+        self.theatre = theatre
         self.stems = lexicon.stem_pattern()
         self._stem_starts = _stem_start_pattern(lexicon)
         folded: dict[str, GazetteerEntry] = {}
@@ -182,7 +187,11 @@ class SentencePrefilter:
         return self._hits(text, len(text))
 
     def candidates(self, text: str) -> list[Candidate]:
-        """The sentences of ``text`` that deserve a full parse."""
+        """The sentences of ``text`` that deserve a full parse.
+
+        With a ``theatre`` (country codes), an article none of whose candidate sentences names
+        an actor of those countries has none: the extractor would drop its events anyway.
+        """
         with_stems = self._sentences_with_stems(text)
         if not with_stems:
             return []
@@ -193,13 +202,19 @@ class SentencePrefilter:
         chosen: list[Candidate] = []
         cursor = 0
         previous: list[str] = []
+        in_theatre = not self.theatre
         for sentence in with_stems:
             while cursor < len(hits) and hits[cursor].start < sentence.start:
                 previous.append(hits[cursor].entry.id)
                 cursor += 1
-            inside = any(
-                sentence.start <= h.start < sentence.end for h in hits[cursor : cursor + 50]
-            )
+            named: list[ActorHitText] = []
+            for hit in hits[cursor : cursor + 50]:
+                if hit.start >= sentence.end:
+                    break
+                named.append(hit)
+            inside = bool(named)
+            if inside and not in_theatre:
+                in_theatre = any((h.entry.country or "").lower() in self.theatre for h in named)
             # "They said ...": a pronoun picks up the actors named just before.
             follows_up = bool(previous) and bool(
                 _PRONOUN_START.match(text, sentence.start, sentence.end)
@@ -207,7 +222,7 @@ class SentencePrefilter:
             if inside or follows_up:
                 context = tuple(previous[-self.context_size :]) if self.context_size else ()
                 chosen.append(Candidate(sentence, context))
-        return chosen
+        return chosen if in_theatre else []
 
     def _sentences_with_stems(self, text: str) -> list[SentenceSpan]:
         """The sentences in which ``self.stems`` finds a match."""

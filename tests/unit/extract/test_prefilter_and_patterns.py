@@ -54,6 +54,17 @@ def test_off_topic_text_has_no_candidates() -> None:
     assert prefilter.candidates("The recipe needs two eggs. Bake for an hour.") == []
 
 
+def test_an_article_outside_the_war_has_no_candidates_when_a_theatre_is_set() -> None:
+    gazetteer, lexicon = load_gazetteer(), load_lexicon()
+    gated = SentencePrefilter(gazetteer, lexicon, theatre=frozenset({"ru", "ua"}))
+    elsewhere = "Macron met Scholz in Berlin on Tuesday. They talked about farm subsidies."
+    assert SentencePrefilter(gazetteer, lexicon).candidates(elsewhere)
+    assert gated.candidates(elsewhere) == []
+    # One sentence naming a side of the war opens the whole article, as after the parse.
+    war = elsewhere + " Macron later spoke with Zelenskiy by phone."
+    assert gated.candidates(war) == SentencePrefilter(gazetteer, lexicon).candidates(war)
+
+
 def test_lexicon_errors_name_the_file_and_field(extract_fixtures: Path) -> None:
     path = extract_fixtures / "bad_lexicon.yaml"
     with pytest.raises(LexiconError) as caught:
