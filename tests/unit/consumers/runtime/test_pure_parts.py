@@ -24,6 +24,7 @@ from consumers.runtime import (
     dlq_headers,
     dlq_topic,
 )
+from newswire.logs import LogSettings
 from schemas.topics import (
     DLQ_HEADER_ERROR,
     DLQ_HEADER_OFFSET,
@@ -137,7 +138,7 @@ def test_outcomes_say_done_or_dead_letter_with_the_error() -> None:
 
 def test_json_logs_carry_the_extra_fields_such_as_record_ids() -> None:
     stream = io.StringIO()
-    configure_json_logging(stream=stream, loggers=("consumers.test-json",))
+    configure_json_logging(LogSettings(), stream=stream, loggers=("consumers.test-json",))
     logging.getLogger("consumers.test-json").info(
         "batch committed", extra={"event": "batch_committed", "record_ids": ["a", "b"]}
     )
