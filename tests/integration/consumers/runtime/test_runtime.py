@@ -58,7 +58,7 @@ def settings_for(kafka: KafkaSettings, group: str, pipeline: bool) -> ConsumerSe
         kafka=kafka,
         group_id=group,
         pipeline=pipeline,
-        poll_timeout_ms=200,
+        poll_timeout_seconds=0.2,
         retry_initial_backoff_seconds=0.05,
         retry_max_backoff_seconds=0.2,
         lag_refresh_seconds=0.0,
@@ -188,7 +188,7 @@ def test_a_member_that_joined_before_its_topic_existed_reads_it_once_it_appears(
         # Metadata this member never refreshes on its own: only joining again brings the
         # partitions in, as when kafka-python keeps a stale empty share.
         update={
-            "metadata_max_age_ms": 600_000,
+            "metadata_max_age_seconds": 600.0,
             "empty_share_rejoin_seconds": 1.0,
             "join_timeout_seconds": 60.0,
         }
