@@ -175,11 +175,6 @@ class ConsumerRuntime(Generic[RecordT]):
         """Ask the loop to finish (safe from signal handlers and other threads)."""
         self._stop.set()
 
-    @property
-    def stopping(self) -> bool:
-        """Whether :meth:`stop` was called."""
-        return self._stop.is_set()
-
     # -- the loop --------------------------------------------------------------------------
 
     def run(self, until_idle: float | None = None, *, install_signal_handlers: bool = True) -> int:

@@ -1,11 +1,11 @@
-"""Reading and replaying dead letters (``newswire dlq list`` and ``newswire dlq replay``).
+"""Dead letters: their headers, and reading and replaying them (``newswire dlq list|replay``).
 
-A dead letter is the original key and value bytes of a record, written to ``<topic>.dlq`` by the
-consumer runtime with provenance headers (``schemas.topics.DLQ_HEADERS``). :func:`list_dead_letters`
-reads them without a consumer group; :func:`replay_dead_letters` produces the matching ones back to
-their source topic with the same key and value (through :class:`IdempotentProducer`) and commits
-its progress in a consumer group of its own (:func:`replay_group`), so a second replay sends
-nothing again. Replay is at-least-once: a crash between the acknowledgement and the commit sends
+A dead letter is the original key and value bytes of a record, written to ``<topic>.dlq``
+(:func:`dlq_topic`) by the consumer runtime with the provenance headers of :func:`dlq_headers`
+(``schemas.topics.DLQ_HEADER_*``). :func:`list_dead_letters` reads them without a consumer
+group; :func:`replay_dead_letters` produces the matching ones back to their source topic with the
+same key and value (through :class:`IdempotentProducer`) and commits its progress in a consumer
+group of its own (:func:`replay_group`), so a second replay sends nothing again. Replay is at-least-once: a crash between the acknowledgement and the commit sends
 those records once more, which the consumers absorb (the indexer overwrites by id, the alerter
 notifies once per development).
 
