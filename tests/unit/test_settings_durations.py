@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
 
 import pytest
 
@@ -11,47 +12,67 @@ from consumers.indexer.settings import IndexerSettings
 from consumers.runtime.settings import ConsumerSettings
 from newswire.settings import KafkaSettings, milliseconds
 
-# (settings class, old variable, its value in milliseconds, field, the value in seconds)
+
+@dataclass(frozen=True)
+class OldName:
+    """An old millisecond variable, a value of it, and the field it sets in seconds."""
+
+    cls: type[ConsumerSettings | KafkaSettings]
+    variable: str
+    milliseconds: str
+    field: str
+    seconds: float
+
+
 OLD_MILLISECOND_NAMES = [
-    (ConsumerSettings, "NEWSWIRE_CONSUMER_POLL_TIMEOUT_MS", "250", "poll_timeout_seconds", 0.25),
-    (
+    OldName(
+        ConsumerSettings, "NEWSWIRE_CONSUMER_POLL_TIMEOUT_MS", "250", "poll_timeout_seconds", 0.25
+    ),
+    OldName(
         ConsumerSettings,
         "NEWSWIRE_CONSUMER_MAX_POLL_INTERVAL_MS",
         "120000",
         "max_poll_interval_seconds",
         120.0,
     ),
-    (
+    OldName(
         ConsumerSettings,
         "NEWSWIRE_CONSUMER_SESSION_TIMEOUT_MS",
         "45000",
         "session_timeout_seconds",
         45.0,
     ),
-    (
+    OldName(
         ConsumerSettings,
         "NEWSWIRE_CONSUMER_HEARTBEAT_INTERVAL_MS",
         "1500",
         "heartbeat_interval_seconds",
         1.5,
     ),
-    (
+    OldName(
         ConsumerSettings,
         "NEWSWIRE_CONSUMER_COMMIT_TIMEOUT_MS",
         "7000",
         "commit_timeout_seconds",
         7.0,
     ),
-    (
+    OldName(
         ConsumerSettings,
         "NEWSWIRE_CONSUMER_METADATA_MAX_AGE_MS",
         "600000",
         "metadata_max_age_seconds",
         600.0,
     ),
-    (ConsumerSettings, "NEWSWIRE_CONSUMER_CLOSE_TIMEOUT_MS", "2500", "close_timeout_seconds", 2.5),
-    (KafkaSettings, "NEWSWIRE_KAFKA_REQUEST_TIMEOUT_MS", "4000", "request_timeout_seconds", 4.0),
+    OldName(
+        ConsumerSettings, "NEWSWIRE_CONSUMER_CLOSE_TIMEOUT_MS", "2500", "close_timeout_seconds", 2.5
+    ),
+    OldName(
+        KafkaSettings, "NEWSWIRE_KAFKA_REQUEST_TIMEOUT_MS", "4000", "request_timeout_seconds", 4.0
+    ),
 ]
+each_old_name = pytest.mark.parametrize(
+    "old", OLD_MILLISECOND_NAMES, ids=[old.variable for old in OLD_MILLISECOND_NAMES]
+)
 
 
 def _no_env(monkeypatch: pytest.MonkeyPatch, *prefixes: str) -> None:
@@ -71,40 +92,22 @@ def _clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     )
 
 
-@pytest.mark.parametrize(
-    ("cls", "old", "ms", "field", "seconds"),
-    OLD_MILLISECOND_NAMES,
-    ids=[row[1] for row in OLD_MILLISECOND_NAMES],
-)
+@each_old_name
 def test_an_old_millisecond_variable_sets_its_field_in_seconds(
-    monkeypatch: pytest.MonkeyPatch,
-    cls: type[ConsumerSettings | KafkaSettings],
-    old: str,
-    ms: str,
-    field: str,
-    seconds: float,
+    monkeypatch: pytest.MonkeyPatch, old: OldName
 ) -> None:
-    monkeypatch.setenv(old, ms)
-    settings = cls(_env_file=None)  # type: ignore[call-arg]
-    assert getattr(settings, field) == pytest.approx(seconds)
+    monkeypatch.setenv(old.variable, old.milliseconds)
+    settings = old.cls(_env_file=None)  # type: ignore[call-arg]
+    assert getattr(settings, old.field) == pytest.approx(old.seconds)
 
 
-@pytest.mark.parametrize(
-    ("cls", "old", "ms", "field", "seconds"),
-    OLD_MILLISECOND_NAMES,
-    ids=[row[1] for row in OLD_MILLISECOND_NAMES],
-)
+@each_old_name
 def test_the_new_seconds_variable_wins_over_the_old_one(
-    monkeypatch: pytest.MonkeyPatch,
-    cls: type[ConsumerSettings | KafkaSettings],
-    old: str,
-    ms: str,
-    field: str,
-    seconds: float,
+    monkeypatch: pytest.MonkeyPatch, old: OldName
 ) -> None:
-    monkeypatch.setenv(old, ms)
-    monkeypatch.setenv(old.removesuffix("_MS") + "_SECONDS", "9.5")
-    assert getattr(cls(_env_file=None), field) == 9.5  # type: ignore[call-arg]
+    monkeypatch.setenv(old.variable, old.milliseconds)
+    monkeypatch.setenv(old.variable.removesuffix("_MS") + "_SECONDS", "9.5")
+    assert getattr(old.cls(_env_file=None), old.field) == 9.5  # type: ignore[call-arg]
 
 
 def test_each_service_reads_the_old_names_under_its_own_prefix(
