@@ -313,7 +313,7 @@ def main() -> None:
         group_id=f"bench-alerter-{run}",
         developments_index=f"bench-alerter-developments-{run}",
         outbox_index=f"bench-alerter-outbox-{run}",
-        poll_timeout_ms=100,
+        poll_timeout_seconds=0.1,
         drain_timeout_seconds=30,
         webhook_secret=SecretStr("bench-secret"),  # sign like production does
     )

@@ -120,7 +120,7 @@ def main() -> int:
         events_topic=f"bench.{tag}.events",
         articles_alias=f"bench-{tag}-indexer-news-articles",
         events_alias=f"bench-{tag}-indexer-news-events",
-        poll_timeout_ms=100,
+        poll_timeout_seconds=0.1,
     )
     raw_alias = f"bench-{tag}-raw-news-events"
     topics = list(settings.topic_specs())

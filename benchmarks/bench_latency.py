@@ -63,7 +63,7 @@ from elasticsearch import Elasticsearch
 
 from newswire.airflow.bootstrap import CATALOGUE_VARIABLE
 from newswire.airflow.client import AirflowClient
-from newswire.airflow.manager import DAG_ID, LOCAL_SETTINGS_FILE, AirflowManager
+from newswire.airflow.manager import DAG_ID, LOCAL_SETTINGS_FILE, AirflowManager, TaskSettings
 from newswire.airflow.settings import AirflowSettings
 from newswire.demo.receivers import Inbox, webhook_receiver
 from newswire.demo.runner import services
@@ -496,7 +496,8 @@ def run(args: argparse.Namespace, manager: AirflowManager, stack: StackSettings)
     """Start everything, feed items, watch, attribute; returns the summary."""
     running = StackManager(stack).up()
     print(f"stack: Kafka {running.bootstrap_servers}, Elasticsearch {running.elasticsearch_url}")
-    airflow = manager.up()
+    tasks = TaskSettings.from_environment()  # after `up`, which wrote the stack's env file
+    airflow = manager.up(tasks)
     print(
         f"Airflow {airflow.version} at {airflow.api_url}, "
         f"warm task processes: {manager.settings.warm_tasks}"
@@ -519,7 +520,7 @@ def run(args: argparse.Namespace, manager: AirflowManager, stack: StackSettings)
     prefix = f"bench-latency-{nonce}"
     env = {
         **os.environ,
-        **manager.task_environment(),
+        **manager.task_environment(tasks),
         SECRET_ENV: secrets.token_hex(16),
         "NEWSWIRE_INDEXER_GROUP_ID": f"{prefix}-indexer",
         "NEWSWIRE_INDEXER_AUTO_OFFSET_RESET": "latest",

@@ -111,7 +111,7 @@ def make_formatter(fmt: Literal["json", "console"]) -> logging.Formatter:
 
 
 def configure_logging(
-    settings: LogSettings | None = None,
+    settings: LogSettings,
     *,
     default: Literal["json", "console"] = "console",
     stream: TextIO | None = None,
@@ -127,7 +127,6 @@ def configure_logging(
     :func:`logging.basicConfig` does. ``level`` overrides the settings' level. Returns the
     format chosen.
     """
-    settings = settings or LogSettings()
     target = stream if stream is not None else sys.stderr
     fmt = resolve_format(settings.log_format, target, default)
     handler = _NewswireHandler(target)

@@ -52,12 +52,34 @@ def stack_env_file() -> Path:
     return default_stack_home() / "stack.env"
 
 
-class _OldEnvNames(PydanticBaseSettingsSource):
-    """The environment under the old names of renamed fields (``<env_prefix><OLD NAME>``)."""
+def milliseconds(seconds: float) -> int:
+    """A duration setting in seconds as the whole milliseconds Kafka's clients take."""
+    return round(seconds * 1000)
 
-    def __init__(self, settings_cls: type[BaseSettings], renamed: Mapping[str, str]) -> None:
+
+def _seconds_from_ms(value: object) -> object:
+    """An old millisecond setting's value in seconds; not a number, it is left for validation."""
+    try:
+        return float(value) / 1000  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return value
+
+
+class _OldEnvNames(PydanticBaseSettingsSource):
+    """The environment under the old names of renamed fields (``<env_prefix><OLD NAME>``).
+
+    A value under an old name of ``renamed_from_ms`` is milliseconds, read as seconds.
+    """
+
+    def __init__(
+        self,
+        settings_cls: type[BaseSettings],
+        renamed: Mapping[str, str],
+        renamed_from_ms: Mapping[str, str],
+    ) -> None:
         super().__init__(settings_cls)
-        self._renamed = renamed
+        self._renamed = {new: (old, False) for new, old in renamed.items()}
+        self._renamed.update({new: (old, True) for new, old in renamed_from_ms.items()})
 
     def get_field_value(self, field: FieldInfo, field_name: str) -> tuple[Any, str, bool]:
         """Unused: :meth:`__call__` reads every renamed field at once."""
@@ -68,10 +90,10 @@ class _OldEnvNames(PydanticBaseSettingsSource):
         environ = {key.upper(): value for key, value in os.environ.items()}
         found: dict[str, Any] = {}
         ignore_empty = bool(self.config.get("env_ignore_empty", False))
-        for new, old in self._renamed.items():
+        for new, (old, from_ms) in self._renamed.items():
             value = environ.get(f"{prefix}{old}".upper())
             if value is not None and not (ignore_empty and value == ""):
-                found[new] = value
+                found[new] = _seconds_from_ms(value) if from_ms else value
         return found
 
 
@@ -79,12 +101,34 @@ class RenamedSettings(BaseSettings):
     """Settings whose renamed fields still read their old environment names.
 
     ``RENAMED`` maps a field to its old name; the new name wins when both are set.
+    ``RENAMED_FROM_MS`` does the same for a duration in seconds whose old name held
+    milliseconds (``poll_timeout_seconds`` from ``..._POLL_TIMEOUT_MS``): an old value is
+    converted. Old names given as arguments count too, converted alike.
     ``ENV_FILE_ADDRESS_FIELD``, when set, names the field (a service's address) whose value in
     any other source turns the env file off entirely: its values then do not mix in.
     """
 
     RENAMED: ClassVar[Mapping[str, str]] = {}
+    RENAMED_FROM_MS: ClassVar[Mapping[str, str]] = {}
     ENV_FILE_ADDRESS_FIELD: ClassVar[str | None] = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _old_argument_names(cls, data: Any) -> Any:
+        """Arguments under an old name (``poll_timeout_ms=200``) as their field's (0.2)."""
+        if not isinstance(data, dict):
+            return data
+        renamed = [(new, old, False) for new, old in cls.RENAMED.items()]
+        renamed += [(new, old, True) for new, old in cls.RENAMED_FROM_MS.items()]
+        if not any(old in data for _, old, _ in renamed):
+            return data
+        data = dict(data)
+        for new, old, from_ms in renamed:
+            if old in data:
+                value = data.pop(old)
+                if new not in data:
+                    data[new] = _seconds_from_ms(value) if from_ms else value
+        return data
 
     @classmethod
     def settings_customise_sources(
@@ -96,7 +140,7 @@ class RenamedSettings(BaseSettings):
         file_secret_settings: PydanticBaseSettingsSource,
     ) -> tuple[PydanticBaseSettingsSource, ...]:
         """The usual sources, with the old names of renamed fields below the environment's."""
-        old_names = _OldEnvNames(settings_cls, cls.RENAMED)
+        old_names = _OldEnvNames(settings_cls, cls.RENAMED, cls.RENAMED_FROM_MS)
         env_file = dotenv_settings
         if cls.ENV_FILE_ADDRESS_FIELD is not None:
             env_file = _EnvFileForOneService(
@@ -172,6 +216,7 @@ class KafkaSettings(_ReadsStackEnv):
 
     model_config = SettingsConfigDict(env_prefix="NEWSWIRE_KAFKA_", extra="ignore", frozen=True)
     ENV_FILE_ADDRESS_FIELD: ClassVar[str | None] = "bootstrap_servers"
+    RENAMED_FROM_MS: ClassVar[Mapping[str, str]] = {"request_timeout_seconds": "request_timeout_ms"}
 
     bootstrap_servers: str = "127.0.0.1:9092"
     client_id: str = "newswire"
@@ -180,7 +225,7 @@ class KafkaSettings(_ReadsStackEnv):
     sasl_username: str | None = None
     sasl_password: SecretStr | None = None
     ssl_cafile: FilePath | None = None
-    request_timeout_ms: int = Field(default=30_000, gt=0)
+    request_timeout_seconds: float = Field(default=30.0, gt=0)
 
     @field_validator("security_protocol", "sasl_mechanism", mode="before")
     @classmethod
@@ -236,7 +281,7 @@ class KafkaSettings(_ReadsStackEnv):
             "bootstrap_servers": self.bootstrap_servers.split(","),
             "client_id": self.client_id,
             "security_protocol": self.security_protocol,
-            "request_timeout_ms": self.request_timeout_ms,
+            "request_timeout_ms": milliseconds(self.request_timeout_seconds),
         }
         if self.sasl_mechanism in KAFKA_LOGIN_FREE_MECHANISMS:
             options["sasl_mechanism"] = self.sasl_mechanism

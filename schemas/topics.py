@@ -18,14 +18,6 @@ DLQ_HEADER_OFFSET = "newswire.source.offset"
 DLQ_HEADER_STAGE = "newswire.stage"
 DLQ_HEADER_ERROR = "newswire.error"
 DLQ_HEADER_FAILED_AT = "newswire.failed_at"
-DLQ_HEADERS = (
-    DLQ_HEADER_TOPIC,
-    DLQ_HEADER_PARTITION,
-    DLQ_HEADER_OFFSET,
-    DLQ_HEADER_STAGE,
-    DLQ_HEADER_ERROR,
-    DLQ_HEADER_FAILED_AT,
-)
 
 
 @dataclass(frozen=True, slots=True)

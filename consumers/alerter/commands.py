@@ -250,7 +250,8 @@ def test(
     Prints, per channel, what it is (URL and signature scheme, or the variable holding an
     Apprise URL), the idempotency key sent and whether it went through.
     """
-    path = _file(file)
+    settings = AlerterSettings()
+    path = file if file is not None else settings.subscriptions_file
     try:
         catalogue = load_catalogue(path)
     except SubscriptionError as exc:
@@ -259,7 +260,6 @@ def test(
     if sub is None:
         raise _fail(f"{path}: no subscription {subscription_id!r}")
     notification = sample_notification(sub, datetime.now(UTC))
-    settings = AlerterSettings()
     failures = 0
     typer.echo(f"test notification {notification.idempotency_key} for {sub.id}")
     for position, channel in enumerate(sub.channels):

@@ -186,11 +186,6 @@ class FoldResult:
     modality_change: ModalityChange | None
 
 
-def modality_level(modality: Modality) -> int:
-    """How strongly a modality commits to the event (0 negated .. 3 asserted or reported)."""
-    return _LEVEL[modality]
-
-
 def before_its_date(event: Event, event_day: date | None) -> bool:
     """Whether ``event`` was published before ``event_day`` (the day the event is about)."""
     if event_day is None or event.published_at is None:

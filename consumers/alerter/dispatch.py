@@ -567,11 +567,6 @@ class Dispatcher:
             workers = list(self._workers.values())
         return sum(worker.pending() for worker in workers)
 
-    def held_digest_entries(self) -> int:
-        """Entries waiting for the end of their digest period."""
-        with self._lock:
-            return len(self._digests)
-
     def drain(self, timeout: float) -> bool:
         """Wait until nothing is queued or being sent; False when ``timeout`` ran out first."""
         deadline = time.monotonic() + timeout

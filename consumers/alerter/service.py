@@ -31,6 +31,7 @@ from consumers.runtime import (
 )
 from consumers.runtime.service import ELASTICSEARCH, ConsumerService
 from newswire.errors import NewswireError
+from newswire.logs import LogSettings
 from newswire.settings import ElasticsearchSettings
 from schemas.events import Event
 from schemas.topics import EVENTS, TOPICS, TopicSpec
@@ -235,7 +236,7 @@ def main(
     Exit 0 after SIGTERM/SIGINT or once idle for ``until_idle`` seconds; 1 when the
     subscriptions are invalid or Kafka / Elasticsearch cannot be used.
     """
-    configure_json_logging()
+    configure_json_logging(LogSettings())
     try:
         settings = AlerterSettings()
         return run_alerter(

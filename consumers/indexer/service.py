@@ -11,6 +11,7 @@ from consumers.runtime import configure_json_logging
 from consumers.runtime.loop import Handler
 from consumers.runtime.service import ELASTICSEARCH, ConsumerService
 from newswire.errors import NewswireError
+from newswire.logs import LogSettings
 from schemas.base import Contract
 from schemas.topics import TopicSpec
 
@@ -57,7 +58,7 @@ def main(until_idle: float | None = None) -> int:
     Exit 0 after SIGTERM/SIGINT or once idle for ``until_idle`` seconds; 1 when Kafka or
     Elasticsearch cannot be used (nothing uncommitted is committed then).
     """
-    configure_json_logging()
+    configure_json_logging(LogSettings())
     try:
         settings = IndexerSettings()
         return run_indexer(settings, until_idle)

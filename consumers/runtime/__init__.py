@@ -49,12 +49,6 @@ structured logs (JSON lines with the record ids).
 
 from consumers.runtime.decode import DecodeFailure, decode_message
 from consumers.runtime.dlq import (
-    HEADER_ERROR,
-    HEADER_FAILED_AT,
-    HEADER_OFFSET,
-    HEADER_PARTITION,
-    HEADER_STAGE,
-    HEADER_TOPIC,
     DeadLetter,
     DeadLetterWriter,
     decode_headers,
@@ -75,12 +69,6 @@ from consumers.runtime.settings import ConsumerSettings
 from newswire.retry import backoff_delay
 
 __all__ = [
-    "HEADER_ERROR",
-    "HEADER_FAILED_AT",
-    "HEADER_OFFSET",
-    "HEADER_PARTITION",
-    "HEADER_STAGE",
-    "HEADER_TOPIC",
     "ConsumedRecord",
     "ConsumerError",
     "ConsumerMetrics",

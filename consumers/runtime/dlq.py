@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
 
 from consumers.runtime.decode import DecodeFailure
@@ -13,28 +12,12 @@ from consumers.runtime.errors import ConsumerError
 from consumers.runtime.records import ConsumedRecord
 from newswire.settings import KafkaSettings
 from newswire.transport.dlq import decode_headers as decode_headers  # re-exported
+from newswire.transport.dlq import dlq_headers, dlq_topic
 from newswire.transport.kafka import IdempotentProducer, OutgoingMessage, PublishError
-from schemas.topics import (
-    DLQ_HEADER_ERROR,
-    DLQ_HEADER_FAILED_AT,
-    DLQ_HEADER_OFFSET,
-    DLQ_HEADER_PARTITION,
-    DLQ_HEADER_STAGE,
-    DLQ_HEADER_TOPIC,
-    DLQ_SUFFIX,
-)
 
 log = logging.getLogger(__name__)
 
-# The header names are part of the topic catalogue's contract.
-HEADER_TOPIC = DLQ_HEADER_TOPIC
-HEADER_PARTITION = DLQ_HEADER_PARTITION
-HEADER_OFFSET = DLQ_HEADER_OFFSET
-HEADER_STAGE = DLQ_HEADER_STAGE
-HEADER_ERROR = DLQ_HEADER_ERROR
-HEADER_FAILED_AT = DLQ_HEADER_FAILED_AT
-
-_MAX_ERROR_BYTES = 4096
+__all__ = ["DeadLetter", "DeadLetterWriter", "decode_headers", "dlq_headers", "dlq_topic"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,25 +57,6 @@ class DeadLetter:
             stage,
             error or "rejected by the handler",
         )
-
-
-def dlq_topic(source_topic: str) -> str:
-    """The dead-letter topic of a source topic."""
-    return source_topic + DLQ_SUFFIX
-
-
-def dlq_headers(letter: DeadLetter, *, now: datetime | None = None) -> list[tuple[str, bytes]]:
-    """The provenance headers of a dead-lettered message."""
-    failed_at = (now or datetime.now(UTC)).isoformat()
-    error = letter.error.encode("utf-8")[:_MAX_ERROR_BYTES]
-    return [
-        (HEADER_TOPIC, letter.topic.encode("utf-8")),
-        (HEADER_PARTITION, str(letter.partition).encode("ascii")),
-        (HEADER_OFFSET, str(letter.offset).encode("ascii")),
-        (HEADER_STAGE, letter.stage.encode("utf-8")),
-        (HEADER_ERROR, error),
-        (HEADER_FAILED_AT, failed_at.encode("ascii")),
-    ]
 
 
 class DeadLetterWriter:

@@ -16,14 +16,14 @@ SERVICE_LOGGERS = ("consumers", "newswire")
 
 
 def configure_json_logging(
+    settings: LogSettings,
     level: int | None = None,
     *,
     stream: TextIO | None = None,
     loggers: tuple[str, ...] = SERVICE_LOGGERS,
-    settings: LogSettings | None = None,
 ) -> None:
-    """Send the given loggers' records to ``stream`` (stderr), JSON unless set otherwise.
+    """Send the given loggers' records to ``stream`` (stderr), JSON unless ``settings`` say otherwise.
 
-    ``level`` overrides ``NEWSWIRE_LOG_LEVEL``.
+    ``level`` overrides the settings' level (``NEWSWIRE_LOG_LEVEL``).
     """
     configure_logging(settings, default="json", stream=stream, loggers=loggers, level=level)

@@ -31,6 +31,7 @@ from consumers.runtime.offsets import consumer_lag, plan_commit
 from consumers.runtime.records import ConsumedRecord, Outcome
 from consumers.runtime.retry import RetryPolicy, RetryWait, handle_until_settled
 from consumers.runtime.settings import ConsumerSettings
+from newswire.settings import milliseconds
 from schemas.base import Contract
 from schemas.topics import TopicSpec
 
@@ -127,12 +128,12 @@ class ConsumerRuntime(Generic[RecordT]):
                 enable_auto_commit=False,
                 auto_offset_reset=settings.auto_offset_reset,
                 max_poll_records=settings.max_batch_records,
-                max_poll_interval_ms=settings.max_poll_interval_ms,
-                session_timeout_ms=settings.session_timeout_ms,
-                heartbeat_interval_ms=settings.heartbeat_interval_ms,
+                max_poll_interval_ms=milliseconds(settings.max_poll_interval_seconds),
+                session_timeout_ms=milliseconds(settings.session_timeout_seconds),
+                heartbeat_interval_ms=milliseconds(settings.heartbeat_interval_seconds),
                 isolation_level="read_committed",
                 check_crcs=settings.check_crcs,
-                metadata_max_age_ms=settings.metadata_max_age_ms,
+                metadata_max_age_ms=milliseconds(settings.metadata_max_age_seconds),
             )
             consumer.subscribe(topics=sorted(self._specs), listener=_Rebalance(self))
         except KafkaError as exc:
@@ -163,7 +164,9 @@ class ConsumerRuntime(Generic[RecordT]):
             executor.shutdown(wait=True)
         try:
             if consumer is not None:
-                consumer.close(autocommit=False, timeout_ms=self._settings.close_timeout_ms)
+                consumer.close(
+                    autocommit=False, timeout_ms=milliseconds(self._settings.close_timeout_seconds)
+                )
         finally:
             self._dlq.close()
         log.info("consumer closed", extra={"event": "closed", "stage": self.stage})
@@ -171,11 +174,6 @@ class ConsumerRuntime(Generic[RecordT]):
     def stop(self) -> None:
         """Ask the loop to finish (safe from signal handlers and other threads)."""
         self._stop.set()
-
-    @property
-    def stopping(self) -> bool:
-        """Whether :meth:`stop` was called."""
-        return self._stop.is_set()
 
     # -- the loop --------------------------------------------------------------------------
 
@@ -295,7 +293,7 @@ class ConsumerRuntime(Generic[RecordT]):
         consumer = self._require_consumer()
         try:
             # While a batch is handled in the background, come back soon to commit it.
-            timeout_ms = self._settings.poll_timeout_ms
+            timeout_ms = milliseconds(self._settings.poll_timeout_seconds)
             if self._inflight is not None:
                 timeout_ms = min(timeout_ms, 20)
             polled = consumer.poll(
@@ -455,7 +453,7 @@ class ConsumerRuntime(Generic[RecordT]):
         if not offsets:
             return
         try:
-            consumer.commit(offsets, timeout_ms=self._settings.commit_timeout_ms)
+            consumer.commit(offsets, timeout_ms=milliseconds(self._settings.commit_timeout_seconds))
         except CommitFailedError as exc:
             # The partitions moved to another member during the batch; it replays them and the
             # handler's effects are idempotent, so this is not a loss.

@@ -8,7 +8,7 @@ from typing import ClassVar, Literal
 from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
-from newswire.settings import KafkaSettings, RenamedSettings
+from newswire.settings import KafkaSettings, RenamedSettings, milliseconds
 
 
 class ConsumerSettings(RenamedSettings):
@@ -25,17 +25,26 @@ class ConsumerSettings(RenamedSettings):
         "dlq_timeout_seconds": "dlq_timeout_s",
         "lag_refresh_seconds": "lag_refresh_s",
     }
+    RENAMED_FROM_MS: ClassVar[Mapping[str, str]] = {
+        "poll_timeout_seconds": "poll_timeout_ms",
+        "max_poll_interval_seconds": "max_poll_interval_ms",
+        "session_timeout_seconds": "session_timeout_ms",
+        "heartbeat_interval_seconds": "heartbeat_interval_ms",
+        "commit_timeout_seconds": "commit_timeout_ms",
+        "metadata_max_age_seconds": "metadata_max_age_ms",
+        "close_timeout_seconds": "close_timeout_ms",
+    }
 
     group_id: str = "newswire-consumer"
     auto_offset_reset: Literal["earliest", "latest"] = "earliest"
-    poll_timeout_ms: int = Field(default=500, gt=0, le=60_000)
+    poll_timeout_seconds: float = Field(default=0.5, gt=0, le=60.0)
     max_batch_records: int = Field(default=500, gt=0, le=50_000)
-    max_poll_interval_ms: int = Field(default=300_000, gt=0)
-    session_timeout_ms: int = Field(default=10_000, gt=0)
-    heartbeat_interval_ms: int = Field(default=3_000, gt=0)
-    commit_timeout_ms: int = Field(default=30_000, gt=0)
-    metadata_max_age_ms: int = Field(
-        default=5_000,
+    max_poll_interval_seconds: float = Field(default=300.0, gt=0)
+    session_timeout_seconds: float = Field(default=10.0, gt=0)
+    heartbeat_interval_seconds: float = Field(default=3.0, gt=0)
+    commit_timeout_seconds: float = Field(default=30.0, gt=0)
+    metadata_max_age_seconds: float = Field(
+        default=5.0,
         gt=0,
         description=(
             "Refresh topic metadata at least this often. A member that joined before its "
@@ -43,7 +52,7 @@ class ConsumerSettings(RenamedSettings):
             "fresh metadata shows them (kafka-python's default waits five minutes)."
         ),
     )
-    close_timeout_ms: int = Field(default=10_000, gt=0)
+    close_timeout_seconds: float = Field(default=10.0, gt=0)
     pipeline: bool = Field(
         default=False,
         description=(
@@ -95,3 +104,8 @@ class ConsumerSettings(RenamedSettings):
     metrics_addr: str = "127.0.0.1"
     lag_refresh_seconds: float = Field(default=5.0, ge=0)
     kafka: KafkaSettings = Field(default_factory=KafkaSettings)
+
+    @property
+    def poll_timeout_ms(self) -> int:
+        """``poll_timeout_seconds`` in milliseconds, under the field's old name."""
+        return milliseconds(self.poll_timeout_seconds)

@@ -10,13 +10,13 @@ import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from datetime import datetime
-from types import TracebackType
 from typing import Any
 from urllib.parse import quote
 
 import httpx
 
 from newswire.airflow.errors import AirflowApiError
+from newswire.lifecycle import Resource
 
 #: Dag run states after which nothing changes any more.
 FINISHED_STATES = frozenset({"success", "failed"})
@@ -27,7 +27,7 @@ def is_transient(error: AirflowApiError) -> bool:
     return error.status_code is None or error.status_code >= 500
 
 
-class AirflowClient:
+class AirflowClient(Resource):
     """A logged-in client of one api-server (``api_url`` like ``http://127.0.0.1:8080``)."""
 
     def __init__(
@@ -47,16 +47,9 @@ class AirflowClient:
         )
         self._token: str | None = None
 
-    def __enter__(self) -> AirflowClient:
+    def open(self) -> AirflowClient:
+        """Nothing to do: the connection pool opens on the first call and logs in then."""
         return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
 
     def close(self) -> None:
         """Close the connection pool."""

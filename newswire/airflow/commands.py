@@ -61,11 +61,11 @@ def airflow_up(
     json_output: bool = typer.Option(False, "--json", help="Print status as JSON."),
 ) -> None:
     """Start Airflow (or reuse it), create its pools, wait until ingest_news is registered."""
-    from newswire.airflow.manager import DAG_ID, status_json
+    from newswire.airflow.manager import DAG_ID, TaskSettings, status_json
 
     try:
         manager = _manager()
-        status = manager.up()
+        status = manager.up(TaskSettings.from_environment())
         if unpause:
             with manager.client() as client:
                 client.set_paused(DAG_ID, False)

@@ -66,6 +66,20 @@ SIMPLE_AUTH_MANAGER = (
 _PROC = Path("/proc")
 
 
+@dataclass(frozen=True, slots=True)
+class TaskSettings:
+    """What the DAG's tasks are told through their environment: the stack and the ingest state."""
+
+    kafka: KafkaSettings
+    elasticsearch: ElasticsearchSettings
+    ingest: IngestSettings
+
+    @classmethod
+    def from_environment(cls) -> TaskSettings:
+        """Built from the environment (and the running stack's env file): for entry points."""
+        return cls(KafkaSettings(), ElasticsearchSettings(), IngestSettings())
+
+
 class AirflowState(BaseModel):
     """What ``airflow up`` recorded (``airflow.json``)."""
 
@@ -170,9 +184,9 @@ class AirflowManager:
             return self.settings.sql_alchemy_conn.get_secret_value()
         return f"sqlite:///{self.home / 'airflow.db'}"
 
-    def task_environment(self) -> dict[str, str]:
+    def task_environment(self, tasks: TaskSettings) -> dict[str, str]:
         """The local stack's connection settings, as the DAG's tasks read them."""
-        ingest = IngestSettings()
+        ingest = tasks.ingest
         state_dir = (
             ingest.state_dir
             if "state_dir" in ingest.model_fields_set
@@ -180,16 +194,16 @@ class AirflowManager:
         )
         return {
             "NEWSWIRE_STACK_HOME": str(self.stack_home),
-            "NEWSWIRE_KAFKA_BOOTSTRAP_SERVERS": KafkaSettings().bootstrap_servers,
-            "NEWSWIRE_ES_URL": ElasticsearchSettings().url,
+            "NEWSWIRE_KAFKA_BOOTSTRAP_SERVERS": tasks.kafka.bootstrap_servers,
+            "NEWSWIRE_ES_URL": tasks.elasticsearch.url,
             "NEWSWIRE_INGEST_STATE_DIR": str(state_dir),
         }
 
-    def environment(self, state: AirflowState) -> dict[str, str]:
+    def environment(self, state: AirflowState, tasks: TaskSettings) -> dict[str, str]:
         """The whole environment of the Airflow processes."""
         dags = self.settings.dags_folder
         env = dict(os.environ)
-        env.update(self.task_environment())
+        env.update(self.task_environment(tasks))
         # ``airflow standalone`` starts its components as ``airflow ...`` from PATH.
         bin_dir = str(Path(airflow_executable()).parent)
         env["PATH"] = os.pathsep.join(part for part in (bin_dir, env.get("PATH", "")) if part)
@@ -258,8 +272,11 @@ class AirflowManager:
     def _running(self, state: AirflowState | None) -> bool:
         return state is not None and is_alive(state.pid) and self._answers(state)
 
-    def up(self) -> AirflowStatus:
-        """Start Airflow (or reuse the running one), bootstrap it, wait for ``ingest_news``."""
+    def up(self, tasks: TaskSettings) -> AirflowStatus:
+        """Start Airflow (or reuse the running one), bootstrap it, wait for ``ingest_news``.
+
+        A start hands ``tasks`` to the DAG's tasks (:meth:`task_environment`).
+        """
         dags = self.settings.dags_folder
         if not (dags / f"{DAG_ID}.py").is_file():
             raise AirflowError(
@@ -269,12 +286,12 @@ class AirflowManager:
             state = self._load_state()
             reused = self._running(state)
             if not reused:
-                state = self._start(state)
+                state = self._start(state, tasks)
             assert state is not None
             self._wait_ready(state)
         return self._status(state, reused=reused)
 
-    def _start(self, previous: AirflowState | None) -> AirflowState:
+    def _start(self, previous: AirflowState | None, tasks: TaskSettings) -> AirflowState:
         self._stop_all(previous)
         state = self._new_state(previous)
         write_text_atomically(
@@ -282,7 +299,7 @@ class AirflowManager:
         )
         (self.home / PASSWORDS_FILE).chmod(0o600)
         self._write_local_settings()
-        env = self.environment(state)
+        env = self.environment(state, tasks)
         log.info("migrating the Airflow metadata database in %s", self.home)
         migrate_database(env=env, timeout_seconds=self.settings.migrate_timeout_seconds)
         pid = spawn_detached(

@@ -32,7 +32,7 @@ from rich.table import Table
 
 from newswire.airflow.bootstrap import CATALOGUE_VARIABLE
 from newswire.airflow.client import AirflowClient
-from newswire.airflow.manager import DAG_ID, AirflowManager
+from newswire.airflow.manager import DAG_ID, AirflowManager, TaskSettings
 from newswire.airflow.settings import AirflowSettings
 from newswire.demo.receivers import Inbox, smtp_mailbox, webhook_receiver
 from newswire.demo.summary import (
@@ -298,11 +298,12 @@ def run_demo() -> DemoSummary:
     stack_settings = StackSettings()
     stack = StackManager(stack_settings).up()
     console.print(f"  Kafka {stack.bootstrap_servers}, Elasticsearch {stack.elasticsearch_url}")
-    es = ElasticsearchSettings()  # after `up`, which wrote the stack's env file
+    tasks = TaskSettings.from_environment()  # after `up`, which wrote the stack's env file
+    es = tasks.elasticsearch
     manager = AirflowManager(AirflowSettings(), stack_settings)
-    airflow = manager.up()
+    airflow = manager.up(tasks)
     console.print(f"  Airflow {airflow.api_url} (ingest_news registered)")
-    env = manager.task_environment()
+    env = manager.task_environment(tasks)
     state_dir = Path(env["NEWSWIRE_INGEST_STATE_DIR"])
     work = manager.stack_home / "demo"
     work.mkdir(parents=True, exist_ok=True)

@@ -205,8 +205,8 @@ class KafkaServer:
             STORAGE_TOOL,
             "format",
             "--standalone",
-            "--cluster-id",
-            cluster_id,
+            # One argument: an id may start with "-", which a separate value would read as an option.
+            f"--cluster-id={cluster_id}",
             "--config",
             str(self.layout.config),
         ]

@@ -1,11 +1,11 @@
-"""Reading and replaying dead letters (``newswire dlq list`` and ``newswire dlq replay``).
+"""Dead letters: their headers, and reading and replaying them (``newswire dlq list|replay``).
 
-A dead letter is the original key and value bytes of a record, written to ``<topic>.dlq`` by the
-consumer runtime with provenance headers (``schemas.topics.DLQ_HEADERS``). :func:`list_dead_letters`
-reads them without a consumer group; :func:`replay_dead_letters` produces the matching ones back to
-their source topic with the same key and value (through :class:`IdempotentProducer`) and commits
-its progress in a consumer group of its own (:func:`replay_group`), so a second replay sends
-nothing again. Replay is at-least-once: a crash between the acknowledgement and the commit sends
+A dead letter is the original key and value bytes of a record, written to ``<topic>.dlq``
+(:func:`dlq_topic`) by the consumer runtime with the provenance headers of :func:`dlq_headers`
+(``schemas.topics.DLQ_HEADER_*``). :func:`list_dead_letters` reads them without a consumer
+group; :func:`replay_dead_letters` produces the matching ones back to their source topic with the
+same key and value (through :class:`IdempotentProducer`) and commits its progress in a consumer
+group of its own (:func:`replay_group`), so a second replay sends nothing again. Replay is at-least-once: a crash between the acknowledgement and the commit sends
 those records once more, which the consumers absorb (the indexer overwrites by id, the alerter
 notifies once per development).
 
@@ -47,10 +47,45 @@ HEADER_REPLAYED_FROM = "newswire.replayed_from"
 
 _POLL_MS = 500
 _BATCH = 500
+_MAX_ERROR_BYTES = 4096
 
 
 class DeadLetterError(NewswireError):
     """Dead letters could not be read, replayed or committed."""
+
+
+class _Provenance(Protocol):
+    """Where a dead-lettered record came from and why it failed (what its headers carry)."""
+
+    @property
+    def topic(self) -> str: ...
+    @property
+    def partition(self) -> int: ...
+    @property
+    def offset(self) -> int: ...
+    @property
+    def stage(self) -> str: ...
+    @property
+    def error(self) -> str: ...
+
+
+def dlq_topic(source_topic: str) -> str:
+    """The dead-letter topic of a source topic."""
+    return source_topic + DLQ_SUFFIX
+
+
+def dlq_headers(letter: _Provenance, *, now: datetime | None = None) -> list[tuple[str, bytes]]:
+    """The provenance headers of a dead-lettered message (:func:`parse_dead_letter` reads them)."""
+    failed_at = (now or datetime.now(UTC)).isoformat()
+    error = letter.error.encode("utf-8")[:_MAX_ERROR_BYTES]
+    return [
+        (DLQ_HEADER_TOPIC, letter.topic.encode("utf-8")),
+        (DLQ_HEADER_PARTITION, str(letter.partition).encode("ascii")),
+        (DLQ_HEADER_OFFSET, str(letter.offset).encode("ascii")),
+        (DLQ_HEADER_STAGE, letter.stage.encode("utf-8")),
+        (DLQ_HEADER_ERROR, error),
+        (DLQ_HEADER_FAILED_AT, failed_at.encode("ascii")),
+    ]
 
 
 class _Message(Protocol):
@@ -189,9 +224,9 @@ def replay_group(source_topic: str) -> str:
     return REPLAY_GROUP_PREFIX + source_topic
 
 
-def replay_message(letter: DeadLetterRecord, dlq_topic: str) -> OutgoingMessage:
+def replay_message(letter: DeadLetterRecord, dlq: str) -> OutgoingMessage:
     """The message replaying ``letter``: same key and value, to its source topic."""
-    origin = f"{dlq_topic}/{letter.dlq_partition}@{letter.dlq_offset}"
+    origin = f"{dlq}/{letter.dlq_partition}@{letter.dlq_offset}"
     return OutgoingMessage(
         letter.topic,
         letter.key,
@@ -284,7 +319,7 @@ def list_dead_letters(
 
     Reads ``<source_topic>.dlq`` without a consumer group (nothing is committed).
     """
-    dlq = source_topic + DLQ_SUFFIX
+    dlq = dlq_topic(source_topic)
     timeout_ms = int(timeout_s * 1000)
     consumer = _consumer(settings, None)
     try:
@@ -323,7 +358,7 @@ def replay_dead_letters(
     commits the group's position past it. Records that do not match are counted as skipped.
     """
     selection = selection or ReplayFilter()
-    dlq = source_topic + DLQ_SUFFIX
+    dlq = dlq_topic(source_topic)
     group = replay_group(source_topic)
     timeout_ms = int(timeout_s * 1000)
     report = ReplayReport(group=group)

@@ -59,7 +59,7 @@ def run_consumer(
     kafka: KafkaSettings, spec: TopicSpec, group: str, handler: RecordingHandler
 ) -> None:
     settings = ConsumerSettings(
-        kafka=kafka, group_id=group, poll_timeout_ms=200, lag_refresh_seconds=0.0
+        kafka=kafka, group_id=group, poll_timeout_seconds=0.2, lag_refresh_seconds=0.0
     )
     assert ConsumerRuntime([spec], handler, settings).run(until_idle=2.0) == 0
 

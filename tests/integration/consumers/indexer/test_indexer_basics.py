@@ -16,11 +16,6 @@ from newswire_testing.topics import keyed, produce_raw
 from consumers.indexer import IndexerSettings
 from consumers.indexer.service import IndexerService
 from consumers.runtime import (
-    HEADER_ERROR,
-    HEADER_OFFSET,
-    HEADER_PARTITION,
-    HEADER_STAGE,
-    HEADER_TOPIC,
     ConsumerRuntime,
     decode_headers,
 )
@@ -28,6 +23,13 @@ from newswire.transport.kafka import RecordPublisher
 from schemas.articles import NormalizedArticle
 from schemas.base import Contract
 from schemas.events import Event
+from schemas.topics import (
+    DLQ_HEADER_ERROR,
+    DLQ_HEADER_OFFSET,
+    DLQ_HEADER_PARTITION,
+    DLQ_HEADER_STAGE,
+    DLQ_HEADER_TOPIC,
+)
 
 pytestmark = pytest.mark.integration
 
@@ -145,12 +147,15 @@ def test_a_malformed_and_a_mapping_rejected_record_are_dead_lettered_and_the_res
     letters = kit.read_dead_letters(indexer_settings.kafka, events_topic.dlq, expected=2)
     assert len(letters) == 2
     headers = [decode_headers(letter.headers) for letter in letters]
-    assert [(h[HEADER_PARTITION], h[HEADER_OFFSET]) for h in headers] == [("1", "0"), ("1", "1")]
-    assert {h[HEADER_TOPIC] for h in headers} == {events_topic.name}
-    assert {h[HEADER_STAGE] for h in headers} == {"indexer"}
-    assert "invalid" in headers[0][HEADER_ERROR]
-    assert "HTTP 400" in headers[1][HEADER_ERROR]
-    assert "document_parsing_exception" in headers[1][HEADER_ERROR]
+    assert [(h[DLQ_HEADER_PARTITION], h[DLQ_HEADER_OFFSET]) for h in headers] == [
+        ("1", "0"),
+        ("1", "1"),
+    ]
+    assert {h[DLQ_HEADER_TOPIC] for h in headers} == {events_topic.name}
+    assert {h[DLQ_HEADER_STAGE] for h in headers} == {"indexer"}
+    assert "invalid" in headers[0][DLQ_HEADER_ERROR]
+    assert "HTTP 400" in headers[1][DLQ_HEADER_ERROR]
+    assert "document_parsing_exception" in headers[1][DLQ_HEADER_ERROR]
     assert letters[0].value == b'{"event_id": 1'
     assert Event.model_validate_json(letters[1].value) == too_long
 

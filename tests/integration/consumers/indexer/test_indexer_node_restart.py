@@ -160,7 +160,7 @@ def test_a_real_node_stopped_for_30_seconds_mid_stream_then_restarted_indexes_ev
     # second time (it first joins before it has its topics' metadata), and on a loaded machine
     # a 200 ms poll sometimes ends inside that window.
     settings = kit.pointed_at(indexer_settings, own_node.url).model_copy(
-        update={"max_batch_records": 10, "bulk_chunk_size": 10, "poll_timeout_ms": 2000}
+        update={"max_batch_records": 10, "bulk_chunk_size": 10, "poll_timeout_seconds": 2.0}
     )
     es = Elasticsearch(**settings.es.client_options())  # type: ignore[arg-type]
     try:

@@ -13,11 +13,6 @@ from newswire_testing.handlers import RecordingHandler
 from newswire_testing.topics import delete_topics, keyed, produce_raw, read_topic
 
 from consumers.runtime import (
-    HEADER_ERROR,
-    HEADER_OFFSET,
-    HEADER_PARTITION,
-    HEADER_STAGE,
-    HEADER_TOPIC,
     ConsumedRecord,
     ConsumerRuntime,
     ConsumerSettings,
@@ -28,7 +23,15 @@ from consumers.runtime import (
 from newswire.settings import KafkaSettings
 from newswire.transport.kafka import RecordPublisher, ensure_topics
 from schemas.events import Event
-from schemas.topics import EVENTS, TopicSpec
+from schemas.topics import (
+    DLQ_HEADER_ERROR,
+    DLQ_HEADER_OFFSET,
+    DLQ_HEADER_PARTITION,
+    DLQ_HEADER_STAGE,
+    DLQ_HEADER_TOPIC,
+    EVENTS,
+    TopicSpec,
+)
 
 pytestmark = pytest.mark.integration
 
@@ -55,7 +58,7 @@ def settings_for(kafka: KafkaSettings, group: str, pipeline: bool) -> ConsumerSe
         kafka=kafka,
         group_id=group,
         pipeline=pipeline,
-        poll_timeout_ms=200,
+        poll_timeout_seconds=0.2,
         retry_initial_backoff_seconds=0.05,
         retry_max_backoff_seconds=0.2,
         lag_refresh_seconds=0.0,
@@ -120,14 +123,14 @@ def test_poison_and_rejected_records_go_to_the_dead_letter_topic_with_provenance
     letters = read_topic(kafka_settings, events_topic.dlq, expected=3)
     assert len(letters) == 3
     headers = [decode_headers(letter.headers) for letter in letters]  # type: ignore[attr-defined]
-    assert [h[HEADER_OFFSET] for h in headers] == ["0", "1", "3"]
+    assert [h[DLQ_HEADER_OFFSET] for h in headers] == ["0", "1", "3"]
     for h in headers:
-        assert h[HEADER_TOPIC] == events_topic.name
-        assert h[HEADER_PARTITION] == "0"
-        assert h[HEADER_STAGE] == "test-stage"
-    assert "invalid" in headers[0][HEADER_ERROR]
-    assert "differs from event_id" in headers[1][HEADER_ERROR]
-    assert headers[2][HEADER_ERROR] == "rejected by the test sink"
+        assert h[DLQ_HEADER_TOPIC] == events_topic.name
+        assert h[DLQ_HEADER_PARTITION] == "0"
+        assert h[DLQ_HEADER_STAGE] == "test-stage"
+    assert "invalid" in headers[0][DLQ_HEADER_ERROR]
+    assert "differs from event_id" in headers[1][DLQ_HEADER_ERROR]
+    assert headers[2][DLQ_HEADER_ERROR] == "rejected by the test sink"
     assert letters[0].value == b"{not json"  # type: ignore[attr-defined]
 
 
@@ -185,7 +188,7 @@ def test_a_member_that_joined_before_its_topic_existed_reads_it_once_it_appears(
         # Metadata this member never refreshes on its own: only joining again brings the
         # partitions in, as when kafka-python keeps a stale empty share.
         update={
-            "metadata_max_age_ms": 600_000,
+            "metadata_max_age_seconds": 600.0,
             "empty_share_rejoin_seconds": 1.0,
             "join_timeout_seconds": 60.0,
         }

@@ -12,11 +12,6 @@ from pathlib import Path
 import pytest
 
 from consumers.runtime import (
-    HEADER_ERROR,
-    HEADER_OFFSET,
-    HEADER_PARTITION,
-    HEADER_STAGE,
-    HEADER_TOPIC,
     ConsumedRecord,
     DeadLetter,
     DecodeFailure,
@@ -29,7 +24,15 @@ from consumers.runtime import (
     dlq_headers,
     dlq_topic,
 )
-from schemas.topics import EVENTS
+from newswire.logs import LogSettings
+from schemas.topics import (
+    DLQ_HEADER_ERROR,
+    DLQ_HEADER_OFFSET,
+    DLQ_HEADER_PARTITION,
+    DLQ_HEADER_STAGE,
+    DLQ_HEADER_TOPIC,
+    EVENTS,
+)
 
 FIXTURE = Path(__file__).resolve().parents[3] / "fixtures" / "events" / "events.jsonl"
 
@@ -107,11 +110,11 @@ def test_dead_letter_headers_name_topic_partition_offset_stage_and_error() -> No
     now = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
     headers = decode_headers(dlq_headers(letter, now=now))
     assert headers == {
-        HEADER_TOPIC: EVENTS.name,
-        HEADER_PARTITION: "2",
-        HEADER_OFFSET: "17",
-        HEADER_STAGE: "indexer",
-        HEADER_ERROR: "mapper_parsing_exception",
+        DLQ_HEADER_TOPIC: EVENTS.name,
+        DLQ_HEADER_PARTITION: "2",
+        DLQ_HEADER_OFFSET: "17",
+        DLQ_HEADER_STAGE: "indexer",
+        DLQ_HEADER_ERROR: "mapper_parsing_exception",
         "newswire.failed_at": "2026-11-23T09:00:00+00:00",
     }
     assert dlq_topic(EVENTS.name) == EVENTS.dlq
@@ -120,7 +123,7 @@ def test_dead_letter_headers_name_topic_partition_offset_stage_and_error() -> No
 def test_dead_letter_error_header_is_bounded() -> None:
     letter = DeadLetter(EVENTS.name, 0, 0, None, b"", "indexer", "x" * 100_000)
     headers = dict(dlq_headers(letter))
-    assert len(headers[HEADER_ERROR]) == 4096
+    assert len(headers[DLQ_HEADER_ERROR]) == 4096
 
 
 def test_outcomes_say_done_or_dead_letter_with_the_error() -> None:
@@ -135,7 +138,7 @@ def test_outcomes_say_done_or_dead_letter_with_the_error() -> None:
 
 def test_json_logs_carry_the_extra_fields_such_as_record_ids() -> None:
     stream = io.StringIO()
-    configure_json_logging(stream=stream, loggers=("consumers.test-json",))
+    configure_json_logging(LogSettings(), stream=stream, loggers=("consumers.test-json",))
     logging.getLogger("consumers.test-json").info(
         "batch committed", extra={"event": "batch_committed", "record_ids": ["a", "b"]}
     )
