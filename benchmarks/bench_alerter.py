@@ -33,12 +33,13 @@ import base64
 import json
 import os
 import statistics
+import sys
 import tempfile
 import threading
 import time
 import uuid
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 
@@ -56,6 +57,11 @@ from newswire.settings import ElasticsearchSettings, KafkaSettings
 from newswire.transport.kafka import RecordPublisher
 from schemas.base import stable_id
 from schemas.events import Event
+
+# The loopback servers of the tests' support plugin (tests/support/newswire_testing).
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "support"))
+
+from newswire_testing.loopback import LoopbackServer
 
 
 class Receiver:
@@ -97,10 +103,8 @@ class Receiver:
             def log_message(self, format: str, *args: Any) -> None:
                 return
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hook"
+        self.server = LoopbackServer(Handler).start()
+        self.url = f"{self.server.url}/hook"
 
     def wait_for(self, event_ids: list[str], timeout: float) -> bool:
         deadline = time.monotonic() + timeout
@@ -115,8 +119,7 @@ class Receiver:
         return True
 
     def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+        self.server.stop()
 
 
 def percentile(values: list[float], q: float) -> float:
