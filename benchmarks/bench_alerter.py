@@ -62,6 +62,7 @@ from schemas.events import Event
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "support"))
 
 from newswire_testing.loopback import LoopbackServer
+from newswire_testing.owned import owned_alerter_settings
 
 
 class Receiver:
@@ -310,12 +311,10 @@ def main() -> None:
     )
     kafka = KafkaSettings()
     es_settings = ElasticsearchSettings()
-    settings = AlerterSettings(
-        kafka=kafka,
-        topic=f"bench.alerter.{run}",
-        group_id=f"bench-alerter-{run}",
-        developments_index=f"bench-alerter-developments-{run}",
-        outbox_index=f"bench-alerter-outbox-{run}",
+    settings = owned_alerter_settings(
+        kafka,
+        "bench",
+        run,
         poll_timeout_ms=100,
         drain_timeout_seconds=30,
         webhook_secret=SecretStr("bench-secret"),  # sign like production does

@@ -12,6 +12,7 @@ import pytest
 from elasticsearch import Elasticsearch
 from kafka import KafkaAdminClient
 from kafka.admin import NewTopic
+from newswire_testing.owned import owned_alerter_settings
 from newswire_testing.subscriptions import (
     WEBHOOK_SECRET,
     WEBHOOK_SECRET_ENV,
@@ -35,12 +36,10 @@ def alerter_settings(
 ) -> Iterator[AlerterSettings]:
     """Settings with a topic, a group and indices owned by this test (deleted afterwards)."""
     monkeypatch.setenv(WEBHOOK_SECRET_ENV, WEBHOOK_SECRET)
-    settings = AlerterSettings(
-        kafka=kafka_settings,
-        topic=f"test.alerter.{unique_suffix}",
-        group_id=f"test-alerter-{unique_suffix}",
-        developments_index=f"test-alerter-developments-{unique_suffix}",
-        outbox_index=f"test-alerter-outbox-{unique_suffix}",
+    settings = owned_alerter_settings(
+        kafka_settings,
+        "test",
+        unique_suffix,
         retry_initial_seconds=0.05,
         retry_max_seconds=0.5,
         give_up_after_seconds=120,

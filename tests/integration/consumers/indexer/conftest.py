@@ -26,6 +26,7 @@ from kafka import KafkaConsumer
 from kafka.structs import TopicPartition
 from newswire_testing.fixtures import FIXTURES_DIR
 from newswire_testing.fixtures import fixture_events as load_fixture_events
+from newswire_testing.owned import owned_indexer_settings
 from newswire_testing.topics import delete_topics, read_topic
 
 from consumers.indexer import IndexerSettings
@@ -67,14 +68,11 @@ def indexer_settings(
     unique_suffix: str,
 ) -> Iterator[IndexerSettings]:
     """Indexer settings with this test's own topics, aliases and group; cleaned up afterwards."""
-    settings = IndexerSettings(
-        kafka=kafka_settings,
-        es=es_settings,
-        group_id=f"test-indexer-{unique_suffix}",
-        articles_topic=f"test.indexer.{unique_suffix}.articles",
-        events_topic=f"test.indexer.{unique_suffix}.events",
-        articles_alias=f"test-{unique_suffix}-news-articles",
-        events_alias=f"test-{unique_suffix}-news-events",
+    settings = owned_indexer_settings(
+        kafka_settings,
+        es_settings,
+        "test",
+        unique_suffix,
         poll_timeout_ms=200,
         retry_initial_backoff_seconds=0.2,
         retry_max_backoff_seconds=2.0,
