@@ -33,12 +33,13 @@ import base64
 import json
 import os
 import statistics
+import sys
 import tempfile
 import threading
 import time
 import uuid
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 
@@ -56,6 +57,12 @@ from newswire.settings import ElasticsearchSettings, KafkaSettings
 from newswire.transport.kafka import RecordPublisher
 from schemas.base import stable_id
 from schemas.events import Event
+
+# The loopback servers of the tests' support plugin (tests/support/newswire_testing).
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "support"))
+
+from newswire_testing.loopback import LoopbackServer
+from newswire_testing.owned import owned_alerter_settings
 
 
 class Receiver:
@@ -97,10 +104,8 @@ class Receiver:
             def log_message(self, format: str, *args: Any) -> None:
                 return
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hook"
+        self.server = LoopbackServer(Handler).start()
+        self.url = f"{self.server.url}/hook"
 
     def wait_for(self, event_ids: list[str], timeout: float) -> bool:
         deadline = time.monotonic() + timeout
@@ -115,8 +120,7 @@ class Receiver:
         return True
 
     def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+        self.server.stop()
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -307,12 +311,10 @@ def main() -> None:
     )
     kafka = KafkaSettings()
     es_settings = ElasticsearchSettings()
-    settings = AlerterSettings(
-        kafka=kafka,
-        topic=f"bench.alerter.{run}",
-        group_id=f"bench-alerter-{run}",
-        developments_index=f"bench-alerter-developments-{run}",
-        outbox_index=f"bench-alerter-outbox-{run}",
+    settings = owned_alerter_settings(
+        kafka,
+        "bench",
+        run,
         poll_timeout_seconds=0.1,
         drain_timeout_seconds=30,
         webhook_secret=SecretStr("bench-secret"),  # sign like production does

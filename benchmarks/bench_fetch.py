@@ -19,10 +19,11 @@ from __future__ import annotations
 import argparse
 import hashlib
 import os
+import sys
 import tempfile
 import threading
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
 import yaml
@@ -30,6 +31,11 @@ import yaml
 from newswire.ingest.fetch import FetchPool, FetchSettings
 from newswire.ingest.pipeline import fetch_source, normalize_source
 from newswire.ingest.settings import IngestSettings
+
+# The loopback servers of the tests' support plugin (tests/support/newswire_testing).
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "support"))
+
+from newswire_testing.loopback import LoopbackServer
 
 LAST_MODIFIED = "Wed, 20 Mar 2024 10:00:00 GMT"
 PARAGRAPH = (
@@ -81,7 +87,7 @@ def build_site(articles: int, base: str, first: int = 0) -> dict[str, bytes]:
     return site
 
 
-def start_server(counters: Counters) -> tuple[ThreadingHTTPServer, dict[str, bytes]]:
+def start_server(counters: Counters) -> tuple[LoopbackServer, dict[str, bytes]]:
     site: dict[str, bytes] = {}
     lock = threading.Lock()
 
@@ -117,12 +123,7 @@ def start_server(counters: Counters) -> tuple[ThreadingHTTPServer, dict[str, byt
                 counters.requests += 1
                 counters.body_bytes += len(body)
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    server.daemon_threads = True
-    threading.Thread(
-        target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-    ).start()
-    return server, site
+    return LoopbackServer(Handler).start(), site
 
 
 def poll(catalogue: Path, settings: IngestSettings, run: str) -> tuple[int, int, int]:
@@ -186,7 +187,7 @@ def main() -> None:
 
     counters = Counters()
     server, site = start_server(counters)
-    url = f"http://127.0.0.1:{server.server_address[1]}/feed.rss"
+    url = f"{server.url}/feed.rss"
     print(f"sources: 1 RSS feed listing {args.articles} article pages; {args.polls} polls each")
     try:
         for churn, label in ((False, "unchanged sources"), (True, "feed gains 1 story per poll")):
@@ -204,8 +205,7 @@ def main() -> None:
             }
             report(label, results[False], results[True])
     finally:
-        server.shutdown()
-        server.server_close()
+        server.stop()
 
 
 def report(label: str, plain: tuple[int, int, int], smart: tuple[int, int, int]) -> None:

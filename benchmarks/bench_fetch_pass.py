@@ -21,11 +21,11 @@ from __future__ import annotations
 
 import argparse
 import logging
+import sys
 import tempfile
-import threading
 import time
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
 import yaml
@@ -33,6 +33,11 @@ import yaml
 from newswire.ingest.fetch import FetchPool, FetchSettings
 from newswire.ingest.pipeline import FetchOutcome, fetch_source
 from newswire.ingest.settings import IngestSettings
+
+# The loopback servers of the tests' support plugin (tests/support/newswire_testing).
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "support"))
+
+from newswire_testing.loopback import LoopbackServer
 
 HOSTS = [f"127.0.0.{n}" for n in range(2, 22)]
 DRIP_HOST = HOSTS[-1]
@@ -63,7 +68,7 @@ def _feed(base: str) -> bytes:
     ).encode()
 
 
-def start_host(host: str) -> ThreadingHTTPServer:
+def start_host(host: str) -> LoopbackServer:
     """One host's server: every answer 200 ms late; the drip host's pages one byte a second."""
     drip = host == DRIP_HOST
 
@@ -97,12 +102,7 @@ def start_host(host: str) -> ThreadingHTTPServer:
             except (BrokenPipeError, ConnectionResetError):
                 pass
 
-    server = ThreadingHTTPServer((host, 0), Handler)
-    server.daemon_threads = True
-    threading.Thread(
-        target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-    ).start()
-    return server
+    return LoopbackServer(Handler, host=host).start()
 
 
 @dataclass
@@ -112,7 +112,7 @@ class PassResult:
 
 
 def run_pass(
-    servers: list[ThreadingHTTPServer],
+    servers: list[LoopbackServer],
     rate: float,
     workers: int,
     deadline: float,
@@ -124,7 +124,7 @@ def run_pass(
         {
             "id": f"host-{index:02d}",
             "kind": "rss",
-            "url": f"http://{host}:{server.server_address[1]}/feed.rss",
+            "url": f"{server.url}/feed.rss",
             "allow_private_network": True,
             "rate_limit_per_second": rate,
             "max_items": PAGES,
@@ -209,8 +209,7 @@ def main() -> None:
         )
     finally:
         for server in servers:
-            server.shutdown()
-            server.server_close()
+            server.stop()
 
 
 if __name__ == "__main__":

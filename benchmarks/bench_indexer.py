@@ -31,6 +31,11 @@ from schemas.base import Contract, stable_id
 from schemas.events import Event
 from schemas.indices import EVENTS_INDEX
 
+# The owned settings of the tests' support plugin (tests/support/newswire_testing).
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "support"))
+
+from newswire_testing.owned import owned_indexer_settings
+
 FIXTURE = Path(__file__).resolve().parents[1] / "tests" / "fixtures" / "events" / "events.jsonl"
 LATENCY_SAMPLES = 40
 ROUNDS = 3
@@ -112,16 +117,7 @@ def main() -> int:
     es_settings = ElasticsearchSettings()
     options: dict[str, Any] = dict(es_settings.client_options())
     es = Elasticsearch(**options)
-    settings = IndexerSettings(
-        kafka=kafka,
-        es=es_settings,
-        group_id=f"bench-indexer-{tag}",
-        articles_topic=f"bench.{tag}.articles",
-        events_topic=f"bench.{tag}.events",
-        articles_alias=f"bench-{tag}-indexer-news-articles",
-        events_alias=f"bench-{tag}-indexer-news-events",
-        poll_timeout_seconds=0.1,
-    )
+    settings = owned_indexer_settings(kafka, es_settings, "bench", tag, poll_timeout_seconds=0.1)
     raw_alias = f"bench-{tag}-raw-news-events"
     topics = list(settings.topic_specs())
     ensure_topics(kafka, topics)

@@ -54,7 +54,6 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from email.utils import format_datetime
 from html import escape
-from http.server import ThreadingHTTPServer
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -75,8 +74,11 @@ from newswire.stack import StackManager
 from schemas.indices import ARTICLES_INDEX
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+# The loopback servers of the tests' support plugin (tests/support/newswire_testing).
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "support"))
 
 from news_pages import make_page
+from newswire_testing.loopback import LoopbackServer
 
 SECRET_ENV = "NEWSWIRE_BENCH_WEBHOOK_SECRET"  # the name of a variable, not a secret
 #: The hubs of the leader-contact sentences: the extractor follows the Russia-Ukraine theatre.
@@ -205,15 +207,9 @@ class LiveFeed:
                     feed.polled()
                 super().do_GET()
 
-        server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.base = f"http://127.0.0.1:{server.server_address[1]}"
-        thread = threading.Thread(target=server.serve_forever, daemon=True)
-        thread.start()
-        try:
+        with LoopbackServer(Handler) as server:
+            self.base = server.url
             yield self.base
-        finally:
-            server.shutdown()
-            server.server_close()
 
 
 # -- watching the outputs ------------------------------------------------------------------------

@@ -1,8 +1,7 @@
-"""A loopback news site for the DAG tests, an Airflow home with sqlite, and a Kafka read-back.
+"""An Airflow home with sqlite for the DAG tests, and the Airflow of ``newswire airflow up``.
 
-The site serves the fixture pages of ``tests/fixtures/ingest/pages`` plus an RSS feed, an Atom
-feed, a sitemap, a listing page and a paged JSON API generated here, with ETags so that a second
-pass gets ``304 Not Modified``. Every body is written by us; nothing is fetched from outside.
+The news site the DAG crawls and the tails of the real topics are the test-support plugin's
+(``news_site``, ``articles_tail``, ``events_tail``), shared with the ingest-pipeline tests.
 
 ``airflow_login`` is the Airflow of ``newswire airflow up``, started once for the modules here
 that use it (the scheduler test, then the UI test reusing its finished runs) and stopped after
@@ -22,14 +21,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from newswire_testing.newssite import TopicTail
 
 from newswire.airflow.bootstrap import CATALOGUE_VARIABLE
 from newswire.airflow.client import AirflowClient
 from newswire.airflow.errors import AirflowApiError
 from newswire.retry import backoff_delay
 from newswire.settings import KafkaSettings
-from schemas.topics import ARTICLES, EVENTS
 
 REPO = Path(__file__).resolve().parents[3]
 AIRFLOW = Path(sys.executable).with_name("airflow")
@@ -83,24 +80,6 @@ def airflow_home(
     pool = airflow.run("pools", "set", FETCH_POOL, "4", "concurrent source fetches")
     assert pool.returncode == 0, pool.stderr[-3000:]
     return airflow
-
-
-@pytest.fixture
-def articles_tail(kafka_settings: KafkaSettings) -> Iterator[TopicTail]:
-    tail = TopicTail(kafka_settings, ARTICLES)
-    try:
-        yield tail
-    finally:
-        tail.close()
-
-
-@pytest.fixture
-def events_tail(kafka_settings: KafkaSettings) -> Iterator[TopicTail]:
-    tail = TopicTail(kafka_settings, EVENTS)
-    try:
-        yield tail
-    finally:
-        tail.close()
 
 
 def newswire(*args: str, timeout: float = 420) -> subprocess.CompletedProcess[str]:

@@ -15,10 +15,12 @@ from __future__ import annotations
 import json
 import time
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 import pytest
 import yaml
+from newswire_testing.newssite import NewsSite
+from newswire_testing.topics import TopicTail
 
 from newswire.airflow.bootstrap import CATALOGUE_VARIABLE
 from newswire.airflow.client import AirflowClient
@@ -26,14 +28,6 @@ from newswire.airflow.client import AirflowClient
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
 DAG_ID = "ingest_news"
-
-
-class Tail(Protocol):
-    def appended(self) -> list[tuple[str, Any]]: ...
-
-
-class Site(Protocol):
-    base_url: str
 
 
 def _listed(client: AirflowClient, run_id: str) -> list[str]:
@@ -45,8 +39,8 @@ def _listed(client: AirflowClient, run_id: str) -> list[str]:
 
 def test_the_scheduler_runs_ingest_news_and_honours_source_schedules(
     airflow_login: dict[str, Any],
-    news_site: Site,
-    articles_tail: Tail,
+    news_site: NewsSite,
+    articles_tail: TopicTail[Any],
     tmp_path: Path,
     unique_suffix: str,
 ) -> None:

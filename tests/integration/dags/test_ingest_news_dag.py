@@ -16,20 +16,10 @@ from typing import Any, Protocol
 
 import pytest
 from newswire_testing.metrics import scrape_textfile
+from newswire_testing.newssite import NewsSite
+from newswire_testing.topics import TopicTail
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
-
-
-class Tail(Protocol):
-    def mark(self) -> None: ...
-
-    def appended(self) -> list[tuple[str, Any]]: ...
-
-
-class Site(Protocol):
-    base_url: str
-    requests: Counter[str]
-    full_bodies: Counter[str]
 
 
 class Airflow(Protocol):
@@ -70,10 +60,10 @@ def _dags_test(airflow: Airflow, logical_date: str, state_dir: Path, conf: dict[
 
 def test_every_source_kind_reaches_kafka_and_a_rerun_publishes_nothing(
     airflow_home: Airflow,
-    news_site: Site,
+    news_site: NewsSite,
     every_kind_catalogue: Callable[..., dict[str, str]],
-    articles_tail: Tail,
-    events_tail: Tail,
+    articles_tail: TopicTail[Any],
+    events_tail: TopicTail[Any],
     seeds_dir: Path,
     tmp_path: Path,
     unique_suffix: str,

@@ -19,9 +19,7 @@ import ssl
 import subprocess
 import sys
 import tempfile
-import threading
 from collections.abc import Callable, Iterator
-from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 
@@ -31,7 +29,7 @@ import yaml
 from kafka import KafkaAdminClient
 from kafka.errors import KafkaError
 from newswire_testing.commands import command_app
-from newswire_testing.loopback import LoopbackServer
+from newswire_testing.webhook import WebhookReceiver
 from pydantic import SecretStr
 from typer.testing import CliRunner
 
@@ -247,29 +245,6 @@ def test_plaintext_unverified_and_unauthenticated_clients_are_refused(
     assert anonymous.exception is None or isinstance(anonymous.exception, SystemExit)
 
 
-class _WebhookHandler(BaseHTTPRequestHandler):
-    received: list[tuple[str, dict[str, str], bytes]]
-    lock: threading.Lock
-
-    def do_POST(self) -> None:
-        body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
-        with self.lock:
-            self.received.append((self.path, dict(self.headers), body))
-        self.send_response(200)
-        self.send_header("Content-Length", "2")
-        self.end_headers()
-        self.wfile.write(b"ok")
-
-    def log_message(self, format: str, *args: object) -> None:
-        return
-
-
-def _webhook_receiver() -> tuple[LoopbackServer, list[tuple[str, dict[str, str], bytes]]]:
-    received: list[tuple[str, dict[str, str], bytes]] = []
-    handler = type("Receiver", (_WebhookHandler,), {"received": received, "lock": threading.Lock()})
-    return LoopbackServer(handler), received
-
-
 def _search(stack: SecureStack) -> dict[str, Any]:
     result = stack.run("search", "Macron", "--type", "LEADER_CONTACT", "--json")
     assert result.returncode == 0, result.stderr[-2000:]
@@ -278,7 +253,10 @@ def _search(stack: SecureStack) -> dict[str, Any]:
 
 
 def test_indexer_search_and_alerter_run_with_production_settings(
-    secure_stack: SecureStack, make_event: Callable[..., Event], tmp_path: Path
+    secure_stack: SecureStack,
+    make_event: Callable[..., Event],
+    webhook: WebhookReceiver,
+    tmp_path: Path,
 ) -> None:
     events = [make_event("call_held", "lemonde"), make_event("call_held", "reuters")]
     with RecordPublisher(secure_stack.kafka_settings()) as publisher:
@@ -293,7 +271,6 @@ def test_indexer_search_and_alerter_run_with_production_settings(
     }
     assert found["total"] == 2
 
-    receiver, received = _webhook_receiver()
     subscriptions = tmp_path / "subscriptions.yaml"
     subscriptions.write_text(
         yaml.safe_dump(
@@ -306,7 +283,7 @@ def test_indexer_search_and_alerter_run_with_production_settings(
                         "channels": [
                             {
                                 "type": "webhook",
-                                "url": receiver.url + "/hook",
+                                "url": webhook.url + "/hook",
                                 "secret_env": "NEWSWIRE_SECURE_TEST_WEBHOOK_SECRET",
                                 "timeout_seconds": 5,
                             }
@@ -317,20 +294,19 @@ def test_indexer_search_and_alerter_run_with_production_settings(
             sort_keys=False,
         )
     )
-    with receiver:
-        alerted = secure_stack.run(
-            "consume",
-            "alerter",
-            "--subscriptions",
-            str(subscriptions),
-            "--until-idle",
-            "2",
-            env=secure_stack.environment(NEWSWIRE_SECURE_TEST_WEBHOOK_SECRET=WEBHOOK_SECRET),
-            cwd=tmp_path,
-        )
+    alerted = secure_stack.run(
+        "consume",
+        "alerter",
+        "--subscriptions",
+        str(subscriptions),
+        "--until-idle",
+        "2",
+        env=secure_stack.environment(NEWSWIRE_SECURE_TEST_WEBHOOK_SECRET=WEBHOOK_SECRET),
+        cwd=tmp_path,
+    )
     assert alerted.returncode == 0, alerted.stderr[-3000:]
     # Two reports of one call: one development, one alert.
-    assert [path for path, _, _ in received] == ["/hook"]
-    _, headers, body = received[0]
-    assert verify_signature(WEBHOOK_SECRET, headers["X-Newswire-Signature"], body)
-    assert json.loads(body)["kind"] == "new"
+    assert [request.path for request in webhook.requests] == ["/hook"]
+    request = webhook.requests[0]
+    assert verify_signature(WEBHOOK_SECRET, request.headers["X-Newswire-Signature"], request.body)
+    assert request.json()["kind"] == "new"

@@ -8,6 +8,8 @@ from schemas.events import Event
 
 FIXTURES_DIR = Path(__file__).resolve().parents[2] / "fixtures"
 EVENTS_FILE = FIXTURES_DIR / "events" / "events.jsonl"
+# One subscription whose webhook signs with the secret of NEWSWIRE_TEST_ALERTER_SECRET.
+SIGNED_SUBSCRIPTION = FIXTURES_DIR / "alerter" / "signed-subscription.yaml"
 
 
 def fixture_events() -> list[Event]:

@@ -1,5 +1,5 @@
-"""The loopback news site (RSS, Atom, sitemap, listing page, JSON API, pages), the catalogue of
-every source kind on it, and a reader of what was appended to a topic.
+"""The loopback news site (RSS, Atom, sitemap, listing page, JSON API, pages) and the catalogue
+of every source kind on it.
 
 Shared by the DAG tests and the ingest-pipeline tests through the ``newswire_testing`` plugin,
 so both fetch exactly the same pages, feeds and API.
@@ -15,17 +15,12 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler
 from pathlib import Path
-from typing import Any, Generic, TypeVar
+from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import yaml
-from kafka import KafkaConsumer, TopicPartition
 
-from newswire.settings import KafkaSettings
-from newswire.transport.kafka import ensure_topics
 from newswire_testing.loopback import LoopbackServer
-from schemas.base import Contract
-from schemas.topics import TopicSpec
 
 REPO = Path(__file__).resolve().parents[3]
 PAGES = REPO / "tests" / "fixtures" / "ingest" / "pages"
@@ -209,50 +204,3 @@ def write_every_kind_catalogue(
         source["rate_limit_per_second"] = 50.0
     path.write_text(yaml.safe_dump({"sources": sources}), encoding="utf-8")
     return ids
-
-
-C = TypeVar("C", bound=Contract)
-
-
-class TopicTail(Generic[C]):
-    """Reads what was appended to one catalogue topic after :meth:`mark` (records of type C)."""
-
-    def __init__(self, settings: KafkaSettings, spec: TopicSpec) -> None:
-        ensure_topics(settings, [spec])
-        self._spec = spec
-        self._consumer = KafkaConsumer(**settings.client_options(), enable_auto_commit=False)
-        partitions = self._consumer.partitions_for_topic(spec.name) or set()
-        self._partitions = [TopicPartition(spec.name, p) for p in sorted(partitions)]
-        assert self._partitions, f"topic {spec.name} has no partitions"
-        self._consumer.assign(self._partitions)
-        self.mark()
-
-    def mark(self) -> None:
-        """Remember the current end of every partition."""
-        self._start = dict(self._consumer.end_offsets(self._partitions))
-
-    def appended(self) -> list[tuple[str, C]]:
-        """(key, record) of every record appended since :meth:`mark`, its key checked."""
-        end = self._consumer.end_offsets(self._partitions)
-        found: list[tuple[str, Any]] = []
-        for partition in self._partitions:
-            if end[partition] <= self._start[partition]:
-                continue
-            # One partition at a time: other tests' traffic on the topic cannot starve the read.
-            self._consumer.assign([partition])
-            self._consumer.seek(partition, self._start[partition])
-            empty_polls = 0
-            while self._consumer.position(partition) < end[partition] and empty_polls < 10:
-                batch = self._consumer.poll(timeout_ms=1000, max_records=500)
-                empty_polls = 0 if batch else empty_polls + 1
-                for message in batch.get(partition, []):
-                    if message.offset < end[partition]:
-                        record = self._spec.model.model_validate_json(message.value)
-                        key = message.key.decode("utf-8")
-                        assert key == self._spec.key_of(record)
-                        found.append((key, record))
-        self._consumer.assign(self._partitions)
-        return found
-
-    def close(self) -> None:
-        self._consumer.close()

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import ssl
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -21,7 +22,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import httpcore
 
-from newswire_testing.loopback import LoopbackServer
+from newswire_testing.loopback import LoopbackServer, handler_calling
 
 WEB_DIR = Path(__file__).resolve().parents[2] / "fixtures" / "ingest" / "web"
 LAST_MODIFIED = "Wed, 20 Mar 2024 10:00:00 GMT"
@@ -77,9 +78,13 @@ class RequestContext:
 
 
 class WebServer:
-    """The server; ``start()`` binds 127.0.0.1 on a free port, ``stop()`` shuts it down."""
+    """The server; ``start()`` binds 127.0.0.1 on a free port, ``stop()`` shuts it down.
 
-    def __init__(self) -> None:
+    With ``tls`` it answers HTTPS (the ``https`` URLs are the caller's to build).
+    """
+
+    def __init__(self, tls: ssl.SSLContext | None = None) -> None:
+        self.tls = tls
         self.log: list[Served] = []
         self.counters: dict[str, int] = {}
         self.lock = threading.Condition()
@@ -96,16 +101,7 @@ class WebServer:
         return f"http://{host}:{self.port}{path}"
 
     def start(self) -> None:
-        server = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, format: str, *args: object) -> None:
-                return  # keep test output quiet
-
-            def do_GET(self) -> None:
-                server.handle(self)
-
-        self._server = LoopbackServer(Handler).start()
+        self._server = LoopbackServer(handler_calling(self.handle, "GET"), tls=self.tls).start()
         self.port = self._server.port
 
     def stop(self) -> None:

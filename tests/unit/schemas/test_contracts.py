@@ -6,6 +6,7 @@ import json
 from datetime import UTC, date, datetime
 
 import pytest
+from newswire_testing.fixtures import SIGNED_SUBSCRIPTION
 from pydantic import ValidationError
 
 from schemas import (
@@ -185,16 +186,7 @@ def test_index_templates_are_strict_versioned_and_alias_their_indices(alias: str
 
 
 def test_subscription_yaml_is_validated_strictly_through_json() -> None:
-    text = """
-subscriptions:
-  - id: macron-putin
-    event_types: [LEADER_CONTACT]
-    actors_all: [Emmanuel Macron, Vladimir Putin]
-    channels:
-      - type: webhook
-        url: http://127.0.0.1:8085/hook
-        secret_env: NEWSWIRE_WEBHOOK_SECRET
-"""
+    text = SIGNED_SUBSCRIPTION.read_text(encoding="utf-8")
     catalogue = SubscriptionCatalogue.from_yaml_text(text)
     sub = catalogue.subscriptions[0]
     assert sub.modalities == (Modality.ASSERTED, Modality.PLANNED)

@@ -14,6 +14,15 @@ import pytest
 from elasticsearch import Elasticsearch
 from kafka import KafkaAdminClient, TopicPartition
 from kafka.admin import OffsetSpec
+from newswire_testing.smtp import SmtpSink
+from newswire_testing.subscriptions import (
+    WEBHOOK_SECRET,
+    email_channel,
+    macron_putin,
+    webhook_channel,
+    write_subscriptions,
+)
+from newswire_testing.webhook import WebhookReceiver
 
 from consumers.alerter.developments import candidate_ids
 from consumers.alerter.service import events_topic, run_alerter
@@ -25,16 +34,6 @@ from newswire.settings import ElasticsearchSettings
 from newswire.transport.kafka import RecordPublisher
 from schemas.events import Event, Modality
 from schemas.notifications import DeliveryStatus
-
-from .conftest import (
-    WEBHOOK_SECRET,
-    SmtpSink,
-    WebhookReceiver,
-    email_channel,
-    macron_putin,
-    webhook_channel,
-    write_subscriptions,
-)
 
 pytestmark = pytest.mark.integration
 

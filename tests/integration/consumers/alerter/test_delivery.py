@@ -12,6 +12,16 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from newswire_testing.clock import ManualClock, wait_for
+from newswire_testing.smtp import SmtpSink
+from newswire_testing.subscriptions import (
+    WEBHOOK_SECRET,
+    email_channel,
+    macron_putin,
+    webhook_channel,
+    write_subscriptions,
+)
+from newswire_testing.webhook import WebhookReceiver
 
 from consumers.alerter.developments import candidate_ids
 from consumers.alerter.errors import StoreConflictError
@@ -21,18 +31,6 @@ from consumers.alerter.signing import IDEMPOTENCY_HEADER, SIGNATURE_HEADER, veri
 from newswire.settings import ElasticsearchSettings
 from schemas.events import Event
 from schemas.notifications import DeliveryStatus
-
-from .conftest import (
-    WEBHOOK_SECRET,
-    ManualClock,
-    SmtpSink,
-    WebhookReceiver,
-    email_channel,
-    macron_putin,
-    wait_for,
-    webhook_channel,
-    write_subscriptions,
-)
 
 pytestmark = pytest.mark.integration
 

@@ -1,6 +1,6 @@
 """The alerter started while Elasticsearch is unresponsive waits for it instead of exiting.
 
-Elasticsearch is "unresponsive" behind the indexer tests' fault proxy, bound (connections are
+Elasticsearch is "unresponsive" behind the plugin's fault proxy, bound (connections are
 accepted into the listen backlog) but not serving yet, so every request times out, as a frozen
 node. Once the alerter says it is waiting (its gauge), the test starts the proxy: the alerter
 sets up its indices, consumes the published event, alerts once and exits 0 after --until-idle.
@@ -13,6 +13,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from newswire_testing.clock import wait_for
+from newswire_testing.faultproxy import FaultProxy
+from newswire_testing.webhook import WebhookReceiver
 
 from consumers.alerter.service import AlerterService, events_topic
 from consumers.alerter.settings import AlerterSettings
@@ -20,9 +23,6 @@ from consumers.runtime.startup import StartupTimeoutError
 from newswire.settings import ElasticsearchSettings
 from newswire.transport.kafka import RecordPublisher
 from schemas.events import Event
-
-from ..indexer.conftest import FaultProxy
-from .conftest import WebhookReceiver, wait_for
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 

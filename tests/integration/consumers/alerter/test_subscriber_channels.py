@@ -6,7 +6,6 @@ no false "it happened" follow-up."""
 from __future__ import annotations
 
 import base64
-import threading
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -14,6 +13,16 @@ from typing import Any
 import feedparser
 import httpx
 import pytest
+from newswire_testing.clock import ManualClock, wait_for
+from newswire_testing.loopback import LoopbackServer
+from newswire_testing.smtp import SmtpSink
+from newswire_testing.subscriptions import (
+    email_channel,
+    macron_putin,
+    webhook_channel,
+    write_subscriptions,
+)
+from newswire_testing.webhook import WebhookReceiver
 from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 from typer.testing import CliRunner
 
@@ -24,17 +33,6 @@ from consumers.alerter.service import AlerterService
 from consumers.alerter.signing import IDEMPOTENCY_HEADER, SIGNATURE_HEADER
 from schemas.events import Event
 from schemas.notifications import DeliveryStatus
-
-from .conftest import (
-    ManualClock,
-    SmtpSink,
-    WebhookReceiver,
-    email_channel,
-    macron_putin,
-    wait_for,
-    webhook_channel,
-    write_subscriptions,
-)
 
 pytestmark = pytest.mark.integration
 
@@ -177,10 +175,8 @@ def test_atom_feed_has_an_entry_per_development_updated_in_place_and_served_with
     }
     assert entry.updated_parsed > first.entries[0].updated_parsed
 
-    server = make_server(feeds, "127.0.0.1", 0)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        url = f"http://127.0.0.1:{server.server_address[1]}/macron-putin.atom"
+    with LoopbackServer.around(make_server(feeds, "127.0.0.1", 0)) as server:
+        url = f"{server.url}/macron-putin.atom"
         with httpx.Client(timeout=5) as client:
             response = client.get(url)
             assert response.status_code == 200
@@ -189,9 +185,6 @@ def test_atom_feed_has_an_entry_per_development_updated_in_place_and_served_with
             again = client.get(url, headers={"If-None-Match": response.headers["ETag"]})
             assert again.status_code == 304 and again.content == b""
             assert client.get(url.replace("macron-putin", "nobody")).status_code == 404
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 def _uk_event(make_event, source: str, modality: str, evidence: str) -> Event:

@@ -8,7 +8,6 @@ lets the proxy forward; a second test never does, and the wait runs out.
 
 from __future__ import annotations
 
-import socket
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -20,15 +19,10 @@ from elasticsearch import Elasticsearch
 from prometheus_client.parser import text_string_to_metric_families
 
 from consumers.indexer import IndexerSettings
+from newswire.stack.processes import free_port
 from schemas.events import Event
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def _sample(port: int, name: str, labels: dict[str, str]) -> float | None:
@@ -61,7 +55,7 @@ def test_indexer_started_before_elasticsearch_answers_waits_then_indexes_and_idl
 ) -> None:
     events = published_events(3)
     fault_proxy.refuse = True
-    metrics_port = _free_port()
+    metrics_port = free_port()
     log_path = tmp_path / "indexer.log"
     labels = {"stage": "indexer", "dependency": "elasticsearch"}
     child = kit.start_indexer_process(

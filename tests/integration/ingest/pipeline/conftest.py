@@ -1,45 +1,16 @@
-"""Reading records back from the real topics; the news site comes from the test-support plugin.
+"""A near-duplicate copy of a fixture page; the news site and the topic tails are the plugin's.
 
-The site and the topic reader are shared with the DAG tests (``newswire_testing.newssite``), so
-both suites fetch exactly the same pages, feeds and API.
+The site and the topic tails are shared with the DAG tests (``newswire_testing``), so both
+suites fetch exactly the same pages, feeds and API and read the topics the same way.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
-from newswire_testing.newssite import TopicTail
-
-from newswire.settings import KafkaSettings
-from schemas.topics import ARTICLES, EVENTS
 
 PAGES = Path(__file__).resolve().parents[3] / "fixtures" / "ingest" / "pages"
-
-
-@pytest.fixture
-def articles_tail(kafka_settings: KafkaSettings) -> Iterator[Callable[[], Any]]:
-    opened: list[Any] = []
-
-    def open_tail() -> Any:
-        tail = TopicTail(kafka_settings, ARTICLES)
-        opened.append(tail)
-        return tail
-
-    yield open_tail
-    for tail in opened:
-        tail.close()
-
-
-@pytest.fixture
-def events_tail(kafka_settings: KafkaSettings) -> Iterator[Any]:
-    tail = TopicTail(kafka_settings, EVENTS)
-    try:
-        yield tail
-    finally:
-        tail.close()
 
 
 @pytest.fixture

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 from newswire_testing.documents import write_fetched
-from newswire_testing.newssite import TopicTail
+from newswire_testing.topics import TopicTail
 
 from newswire.ingest.pipeline import (
     extract_and_publish_events,

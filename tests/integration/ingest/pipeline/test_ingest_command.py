@@ -14,11 +14,13 @@ from pathlib import Path
 
 import pytest
 from newswire_testing.commands import command_app, read_articles
-from newswire_testing.newssite import NewsSite, TopicTail
+from newswire_testing.newssite import NewsSite
+from newswire_testing.topics import TopicTail
 from typer.testing import CliRunner
 
 from newswire.ingest.commands import ingest_command
 from schemas.articles import NormalizedArticle, PublishedAtSource, TextMethod
+from schemas.topics import ARTICLES, TopicSpec
 
 Catalogue = Callable[[str], tuple[Path, dict[str, str]]]
 
@@ -97,10 +99,10 @@ def test_without_output_the_pass_publishes_to_kafka(
     seeds_dir: Path,
     tmp_path: Path,
     unique_suffix: str,
-    articles_tail: Callable[[], TopicTail[NormalizedArticle]],
+    topic_tail: Callable[[TopicSpec], TopicTail[NormalizedArticle]],
 ) -> None:
     catalogue, ids = catalogue_of_every_kind("k" + unique_suffix)
-    tail = articles_tail()
+    tail = topic_tail(ARTICLES)
     result = CliRunner().invoke(
         command_app("ingest", ingest_command),
         ["ingest", "--sources", str(catalogue), "--state-dir", str(tmp_path / "state")],

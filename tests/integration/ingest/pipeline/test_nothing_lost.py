@@ -13,7 +13,8 @@ from typing import Any
 
 import pytest
 import yaml
-from newswire_testing.newssite import NewsSite, TopicTail
+from newswire_testing.newssite import NewsSite
+from newswire_testing.topics import TopicTail
 
 import newswire.ingest.normalize as normalize_module
 import newswire.ingest.normalize.batch as normalize_batch
@@ -30,6 +31,7 @@ from newswire.settings import KafkaSettings
 from newswire.transport.kafka import PublishError, RecordPublisher
 from schemas.articles import NormalizedArticle
 from schemas.base import stable_id
+from schemas.topics import ARTICLES, TopicSpec
 
 pytestmark = pytest.mark.integration
 
@@ -198,11 +200,11 @@ def test_articles_a_failed_publish_left_behind_go_out_with_the_next_publish(
     news_site: NewsSite,
     one_source: Callable[..., Pass],
     kafka_settings: KafkaSettings,
-    articles_tail: Callable[[], TopicTail[NormalizedArticle]],
+    topic_tail: Callable[[TopicSpec], TopicTail[NormalizedArticle]],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     ingest = one_source("atom", f"{news_site.base_url}/feed.atom")
-    tail = articles_tail()
+    tail = topic_tail(ARTICLES)
 
     run_id, fetched, _ = ingest.fetch()
     accepted = ingest.normalize(run_id, fetched)

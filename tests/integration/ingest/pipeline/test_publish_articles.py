@@ -7,13 +7,14 @@ from pathlib import Path
 
 import pytest
 from newswire_testing.documents import write_fetched
-from newswire_testing.newssite import TopicTail
+from newswire_testing.topics import TopicTail
 
 from newswire.ingest.pipeline import normalize_source, publish_articles
 from newswire.ingest.settings import IngestSettings
 from newswire.settings import KafkaSettings
 from schemas.articles import NormalizedArticle
 from schemas.base import stable_id
+from schemas.topics import ARTICLES, TopicSpec
 
 pytestmark = pytest.mark.integration
 PAGES = Path(__file__).resolve().parents[3] / "fixtures" / "ingest" / "pages"
@@ -24,14 +25,14 @@ def test_seed_articles_reach_kafka_once_keyed_by_id(
     tmp_path: Path,
     kafka_settings: KafkaSettings,
     unique_suffix: str,
-    articles_tail: Callable[[], TopicTail[NormalizedArticle]],
+    topic_tail: Callable[[TopicSpec], TopicTail[NormalizedArticle]],
 ) -> None:
     settings = IngestSettings(state_dir=tmp_path / "state")
     source_id = f"seeds-{unique_suffix}"
     seeds = sorted(seeds_dir.iterdir())
     fetched = tmp_path / "fetched" / f"{source_id}.jsonl"
     write_fetched(fetched, source_id, seeds)
-    tail = articles_tail()
+    tail = topic_tail(ARTICLES)
 
     first = normalize_source(fetched, run_id="run-1", settings=settings)
     assert first.accepted == len(seeds) and first.errors == 0
@@ -58,7 +59,7 @@ def test_a_copy_of_the_story_in_a_later_run_re_publishes_the_kept_article_with_i
     tmp_path: Path,
     kafka_settings: KafkaSettings,
     unique_suffix: str,
-    articles_tail: Callable[[], TopicTail[NormalizedArticle]],
+    topic_tail: Callable[[TopicSpec], TopicTail[NormalizedArticle]],
     syndicated_copy: Path,
 ) -> None:
     settings = IngestSettings(state_dir=tmp_path / "state")
@@ -67,7 +68,7 @@ def test_a_copy_of_the_story_in_a_later_run_re_publishes_the_kept_article_with_i
     paper_fetched = tmp_path / "fetched" / f"{paper}.jsonl"
     write_fetched(wire_fetched, wire, [PAGES / "wire-grain-deal.html"])
     write_fetched(paper_fetched, paper, [syndicated_copy])
-    tail = articles_tail()
+    tail = topic_tail(ARTICLES)
 
     first = normalize_source(wire_fetched, run_id="run-1", settings=settings)
     assert publish_articles([first.path], settings=settings, kafka_settings=kafka_settings) == 1

@@ -4,13 +4,10 @@ from __future__ import annotations
 
 import json
 import logging
-import threading
-from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
-import pytest
 import typer
+from newswire_testing.webhook import WebhookReceiver
 from typer.testing import CliRunner
 
 from consumers.alerter.commands import subscriptions_app
@@ -20,27 +17,6 @@ from consumers.alerter.subscriptions import load_catalogue
 from consumers.runtime.logs import SERVICE_LOGGERS
 
 runner = CliRunner()
-
-
-@pytest.fixture
-def receiver() -> Iterator[tuple[str, list[tuple[dict[str, str], bytes]]]]:
-    received: list[tuple[dict[str, str], bytes]] = []
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:
-            body = self.rfile.read(int(self.headers["Content-Length"]))
-            received.append((dict(self.headers), body))
-            self.send_response(204)
-            self.end_headers()
-
-        def log_message(self, format: str, *args: object) -> None:
-            return
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/hook", received
-    server.shutdown()
-    server.server_close()
 
 
 def test_add_list_remove_edit_the_given_file(tmp_path: Path) -> None:
@@ -99,9 +75,9 @@ def test_add_refuses_an_invalid_subscription_without_touching_the_file(tmp_path:
 
 
 def test_test_command_sends_a_signed_sample_through_each_channel(
-    tmp_path: Path, receiver: tuple[str, list[tuple[dict[str, str], bytes]]], monkeypatch
+    tmp_path: Path, webhook: WebhookReceiver, monkeypatch
 ) -> None:
-    url, received = receiver
+    url = webhook.url + "/hook"
     monkeypatch.setenv("NEWSWIRE_TEST_CLI_SECRET", "cli-secret")
     path = tmp_path / "subs.yaml"
     path.write_text(
@@ -114,9 +90,9 @@ def test_test_command_sends_a_signed_sample_through_each_channel(
     assert result.exit_code == 1  # nothing listens on SMTP port 1
     assert "webhook#0: sent" in result.output
     assert "email#1: FAILED: smtp 127.0.0.1:1" in result.output
-    ((headers, body),) = received
-    assert verify_signature("cli-secret", headers["X-Newswire-Signature"], body)
-    payload = json.loads(body)
+    (request,) = webhook.requests
+    assert verify_signature("cli-secret", request.headers["X-Newswire-Signature"], request.body)
+    payload = request.json()
     assert payload["subscription_id"] == "macron-putin"
     assert [a["name"] for a in payload["event"]["actors"]] == ["Emmanuel Macron", "Vladimir Putin"]
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from newswire_testing.fixtures import SIGNED_SUBSCRIPTION
 
 from consumers.alerter.errors import SubscriptionError
 from consumers.alerter.settings import DEFAULT_SUBSCRIPTIONS_FILE
@@ -16,16 +17,7 @@ from consumers.alerter.subscriptions import (
 from schemas.events import EventType, Modality
 from schemas.subscriptions import Subscription
 
-MINIMAL = """
-subscriptions:
-  - id: macron-putin
-    event_types: [LEADER_CONTACT]
-    actors_all: [Emmanuel Macron, Vladimir Putin]
-    channels:
-      - type: webhook
-        url: http://127.0.0.1:8085/hook
-        secret_env: NEWSWIRE_TEST_ALERTER_SECRET
-"""
+MINIMAL = SIGNED_SUBSCRIPTION.read_text(encoding="utf-8")
 
 
 def test_the_issue_example_loads_when_its_secret_is_set(tmp_path: Path, monkeypatch) -> None:

@@ -150,15 +150,12 @@ def test_json_logs_carry_the_extra_fields_such_as_record_ids() -> None:
 
 
 def test_metrics_are_served_over_http_from_their_own_registry() -> None:
-    import socket
-
     import httpx
 
     from consumers.runtime import ConsumerMetrics
+    from newswire.stack.processes import free_port
 
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    port = free_port()
     metrics = ConsumerMetrics()
     metrics.consumed.labels("indexer", "news.events.v1").inc(3)
     metrics.lag.labels("indexer", "news.events.v1", "0").set(7)

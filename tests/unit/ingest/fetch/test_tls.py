@@ -6,7 +6,6 @@ from __future__ import annotations
 import datetime as dt
 import ssl
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +15,6 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 from newswire_testing import webserver as web
-from newswire_testing.loopback import LoopbackServer
 
 from newswire.ingest.fetch import FetchConnectionError, Fetcher, FetchSettings
 
@@ -86,17 +84,13 @@ def _write_pki(folder: Path) -> tuple[Path, Path, Path]:
     return ca_path, cert_path, key_path
 
 
-class _Handler(BaseHTTPRequestHandler):
-    def log_message(self, format: str, *args: object) -> None:
-        return
+def _secure_page(context: web.RequestContext) -> web.Reply:
+    body = b"<html><body><p>secure page</p></body></html>"
+    return web.Reply(200, {"Content-Type": "text/html; charset=utf-8"}, body)
 
-    def do_GET(self) -> None:
-        body = b"<html><body><p>secure page</p></body></html>"
-        self.send_response(404 if self.path == "/robots.txt" else 200)
-        self.send_header("Content-Type", "text/html; charset=utf-8")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
+
+def _no_robots(context: web.RequestContext) -> web.Reply:
+    return web.Reply(404, {"Content-Type": "text/html; charset=utf-8"}, b"")
 
 
 @pytest.fixture
@@ -104,8 +98,13 @@ def tls_server(tmp_path: Path) -> Iterator[tuple[int, Path]]:
     ca, cert, key = _write_pki(tmp_path)
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     context.load_cert_chain(cert, key)
-    with LoopbackServer(_Handler, tls=context) as server:
+    server = web.WebServer(tls=context)
+    server.routes.update({"/story.html": _secure_page, "/robots.txt": _no_robots})
+    server.start()
+    try:
         yield server.port, ca
+    finally:
+        server.stop()
 
 
 def _fetcher(tmp_path: Path, port: int, context: ssl.SSLContext | None) -> Fetcher:
