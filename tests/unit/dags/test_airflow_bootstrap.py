@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 from pathlib import Path
@@ -47,19 +48,29 @@ def test_bootstrap_migrates_and_creates_the_fetch_pool_and_variable(tmp_path: Pa
     assert variable.stdout.strip().endswith("/x.yaml"), variable.stderr[-2000:]
 
 
-def test_the_dag_and_the_bootstrap_agree_on_the_pool_and_variable() -> None:
-    import ast
+_DAG_CONSTANTS_PROBE = r"""
+import importlib.util, json, sys
+spec = importlib.util.spec_from_file_location("dag_under_test", sys.argv[1])
+module = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(module)
+names = ("FETCH_POOL", "FETCH_POOL_SLOTS", "CATALOGUE_VARIABLE")
+print("DAG-CONSTANTS " + json.dumps({name: getattr(module, name) for name in names}))
+"""
 
+
+def test_the_dag_and_the_bootstrap_agree_on_the_pool_and_variable(tmp_path: Path) -> None:
     from newswire.airflow.bootstrap import CATALOGUE_VARIABLE
 
-    tree = ast.parse((Path(__file__).resolve().parents[3] / "dags" / "ingest_news.py").read_text())
-    constants = {
-        target.id: node.value.value
-        for node in tree.body
-        if isinstance(node, ast.Assign) and isinstance(node.value, ast.Constant)
-        for target in node.targets
-        if isinstance(target, ast.Name)
-    }
+    # The DAG file as Airflow loads it (a throw-away home), not its source text.
+    env = dict(os.environ)
+    env.update({"AIRFLOW_HOME": str(tmp_path), "AIRFLOW__CORE__LOAD_EXAMPLES": "False"})
+    dag_file = Path(__file__).resolve().parents[3] / "dags" / "ingest_news.py"
+    done = run_process(
+        [sys.executable, "-c", _DAG_CONSTANTS_PROBE, str(dag_file)], env=env, timeout=120
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    line = next(x for x in done.stdout.splitlines() if x.startswith("DAG-CONSTANTS "))
+    constants = json.loads(line.removeprefix("DAG-CONSTANTS "))
     assert constants["FETCH_POOL"] == FETCH_POOL.name
     assert constants["FETCH_POOL_SLOTS"] == FETCH_POOL.slots
     assert constants["CATALOGUE_VARIABLE"] == CATALOGUE_VARIABLE

@@ -9,6 +9,8 @@ from typing import Any
 import pytest
 import yaml
 
+from newswire.settings import StackSettings
+
 ROOT = Path(__file__).resolve().parents[3]
 COMPOSE = ROOT / "docker-compose.yml"
 ENV_EXAMPLE = ROOT / ".env.example"
@@ -61,13 +63,14 @@ def test_images_are_pinned_to_versions(services: dict[str, Any]) -> None:
             assert re.search(r":\d", reference), f"Dockerfile base {reference!r} is not pinned"
 
 
-def test_elastic_products_share_one_8_19_version(services: dict[str, Any]) -> None:
+def test_elastic_products_run_the_version_the_local_stack_runs(services: dict[str, Any]) -> None:
+    # The field's default, not the environment's: what `newswire stack up` starts unless told.
+    local = StackSettings.model_fields["elasticsearch_version"].default
     versions = {
         services[name]["image"].rsplit(":", 1)[1]
         for name in ("elasticsearch", "kibana", "elasticsearch-setup")
     }
-    assert len(versions) == 1
-    assert next(iter(versions)).startswith("8.19.")
+    assert versions == {local}
 
 
 def test_long_running_services_have_healthchecks_and_restart(services: dict[str, Any]) -> None:
