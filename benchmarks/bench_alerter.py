@@ -252,7 +252,7 @@ def outbox_throughput(
             }
         )
     )
-    service = AlerterService(settings, subscriptions_file=path, es_settings=es_settings)
+    service = AlerterService(settings, subscriptions_file=path)
     try:
         alerter = service.open()
         warm = make_event(run + "w", 0)
@@ -317,6 +317,7 @@ def main() -> None:
         run,
         poll_timeout_seconds=0.1,
         drain_timeout_seconds=30,
+        es=es_settings,
         webhook_secret=SecretStr("bench-secret"),  # sign like production does
     )
     workdir = Path(tempfile.mkdtemp(prefix="bench-alerter-"))

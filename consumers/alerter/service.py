@@ -32,7 +32,6 @@ from consumers.runtime import (
 from consumers.runtime.service import ELASTICSEARCH, ConsumerService
 from newswire.errors import NewswireError
 from newswire.logs import LogSettings
-from newswire.settings import ElasticsearchSettings
 from schemas.events import Event
 from schemas.topics import EVENTS, TOPICS, TopicSpec
 
@@ -80,7 +79,6 @@ class AlerterService(ConsumerService[Event]):
         settings: AlerterSettings,
         *,
         subscriptions_file: Path | None = None,
-        es_settings: ElasticsearchSettings | None = None,
         resolver: Resolver | None = None,
         use_gazetteer: bool = True,
         clock: Clock = utc_now,
@@ -95,7 +93,7 @@ class AlerterService(ConsumerService[Event]):
             metrics if metrics is not None else AlerterMetrics(self.consumer_metrics.registry)
         )
         self.subscriptions_file = subscriptions_file or settings.subscriptions_file
-        self._es_settings = es_settings if es_settings is not None else settings.es
+        self._es_settings = settings.es
         self._resolver = resolver
         self._use_gazetteer = use_gazetteer
         self._clock = clock

@@ -8,7 +8,7 @@ from typing import ClassVar, Literal
 from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
-from newswire.settings import KafkaSettings, RenamedSettings, milliseconds
+from newswire.settings import KafkaSettings, RenamedSettings
 
 
 class ConsumerSettings(RenamedSettings):
@@ -104,8 +104,3 @@ class ConsumerSettings(RenamedSettings):
     metrics_addr: str = "127.0.0.1"
     lag_refresh_seconds: float = Field(default=5.0, ge=0)
     kafka: KafkaSettings = Field(default_factory=KafkaSettings)
-
-    @property
-    def poll_timeout_ms(self) -> int:
-        """``poll_timeout_seconds`` in milliseconds, under the field's old name."""
-        return milliseconds(self.poll_timeout_seconds)

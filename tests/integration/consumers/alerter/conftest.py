@@ -44,7 +44,7 @@ def alerter_settings(
         retry_max_seconds=0.5,
         give_up_after_seconds=120,
         drain_timeout_seconds=20,
-        poll_timeout_ms=200,
+        poll_timeout_seconds=0.2,
         digest_tick_seconds=0.2,
     )
     admin = KafkaAdminClient(**kafka_settings.client_options())
@@ -87,9 +87,8 @@ def open_service(
     def factory(subscriptions: list[dict[str, Any]], **kwargs: Any) -> AlerterService:
         path = write_subscriptions(tmp_path / "subscriptions.yaml", subscriptions)
         service = AlerterService(
-            alerter_settings,
+            alerter_settings.model_copy(update={"es": es_settings}),
             subscriptions_file=path,
-            es_settings=es_settings,
             use_gazetteer=False,
             **kwargs,
         )

@@ -191,9 +191,8 @@ def test_delivery_gives_up_after_the_give_up_age_and_records_the_failure(
     webhook.statuses = [500] * 100
     settings = alerter_settings.model_copy(update={"give_up_after_seconds": 0.3})
     service = AlerterService(
-        settings,
+        settings.model_copy(update={"es": es_settings}),
         subscriptions_file=macron_putin_file,
-        es_settings=es_settings,
         use_gazetteer=False,
     )
     try:
@@ -315,7 +314,9 @@ def test_email_uses_starttls_when_configured(
     plain = {**email_channel(smtp.port), "to": ["plain@example.org"]}
     path = write_subscriptions(tmp_path / "subs.yaml", [macron_putin([tls, plain])])
     service = AlerterService(
-        settings, subscriptions_file=path, es_settings=es_settings, use_gazetteer=False
+        settings.model_copy(update={"es": es_settings}),
+        subscriptions_file=path,
+        use_gazetteer=False,
     )
     try:
         service.open()

@@ -32,11 +32,8 @@ LABELS = {"stage": "alerter", "dependency": "elasticsearch"}
 
 
 def _service(settings: AlerterSettings, subscriptions: Path, url: str) -> AlerterService:
-    return AlerterService(
-        settings,
-        subscriptions_file=subscriptions,
-        es_settings=ElasticsearchSettings(url=url, request_timeout_seconds=1.0),
-    )
+    es = ElasticsearchSettings(url=url, request_timeout_seconds=1.0)
+    return AlerterService(settings.model_copy(update={"es": es}), subscriptions_file=subscriptions)
 
 
 def test_alerter_started_while_elasticsearch_is_unresponsive_waits_then_alerts_once(

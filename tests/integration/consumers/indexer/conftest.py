@@ -73,7 +73,7 @@ def indexer_settings(
         es_settings,
         "test",
         unique_suffix,
-        poll_timeout_ms=200,
+        poll_timeout_seconds=0.2,
         retry_initial_backoff_seconds=0.2,
         retry_max_backoff_seconds=2.0,
         bulk_timeout_seconds=10.0,
@@ -172,7 +172,7 @@ def indexer_env(settings: IndexerSettings, **overrides: str) -> dict[str, str]:
             "NEWSWIRE_INDEXER_EVENTS_TOPIC": settings.events_topic,
             "NEWSWIRE_INDEXER_ARTICLES_ALIAS": settings.articles_alias,
             "NEWSWIRE_INDEXER_EVENTS_ALIAS": settings.events_alias,
-            "NEWSWIRE_INDEXER_POLL_TIMEOUT_MS": str(settings.poll_timeout_ms),
+            "NEWSWIRE_INDEXER_POLL_TIMEOUT_SECONDS": str(settings.poll_timeout_seconds),
         }
     )
     env.update(overrides)
