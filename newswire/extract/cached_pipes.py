@@ -27,12 +27,8 @@ from spacy.language import Language
 from spacy.matcher import Matcher
 from spacy.tokens import Doc, Token
 
-_SIMPLE_FIELDS: dict[str, Callable[[Token], object]] = {
-    "TAG": lambda token: token.tag_,
-    "LOWER": lambda token: token.lower_,
-    "DEP": lambda token: token.dep_,
-    "IS_SPACE": lambda token: token.is_space,
-}
+# The token attributes the cache is keyed on, in the order of its key.
+_SIMPLE_FIELDS = ("TAG", "LOWER", "DEP", "IS_SPACE")
 _ANCHOR_FIELDS = ("DEP", "LOWER", "TAG")
 _CACHE_LIMIT = 200_000
 
@@ -61,6 +57,8 @@ def _test(value: object) -> Callable[[object], bool] | None:
 
 
 _Check = tuple[tuple[str, Callable[[object], bool]], ...]
+# The single-token rules a token matches (rule id, match key), and whether it is an anchor.
+_Answer = tuple[tuple[tuple[int, int], ...], bool]
 
 
 def _single_token_checks(patterns: Sequence[Sequence[Mapping[str, object]]]) -> list[_Check] | None:
@@ -123,18 +121,24 @@ class CachedAttributeRuler:
                     continue
                 anchors.update((anchor[0], value) for value in anchor[1])
         self._anchors = None if anchors is None else frozenset(anchors)
-        self._cache: dict[tuple[str, str, str, bool], tuple[tuple[int, int], ...]] = {}
+        self._cache: dict[tuple[str, str, str, bool], _Answer] = {}
 
-    def _rules_for(self, token: Token) -> tuple[tuple[int, int], ...]:
+    def _answer(self, token: Token) -> _Answer:
+        """The single-token rules ``token`` matches, and whether it holds a matcher anchor."""
         key = (token.tag_, token.lower_, token.dep_, token.is_space)
         found = self._cache.get(key)
         if found is None:
             values = dict(zip(_SIMPLE_FIELDS, key, strict=True))
-            found = tuple(
+            rules = tuple(
                 (attr_id, match_key)
                 for attr_id, match_key, checks in self._simple
                 if any(all(test(values[field]) for field, test in check) for check in checks)
             )
+            anchors = self._anchors
+            anchor = anchors is None or any(
+                (field, values[field]) in anchors for field in _ANCHOR_FIELDS
+            )
+            found = (rules, anchor)
             if len(self._cache) >= _CACHE_LIMIT:
                 self._cache.clear()
             self._cache[key] = found
@@ -143,17 +147,12 @@ class CachedAttributeRuler:
     def __call__(self, doc: Doc) -> Doc:
         """Set the attributes the stock ruler would set on ``doc``."""
         matches: list[tuple[int, int, int, int]] = []
-        anchors = self._anchors
-        anchored = anchors is None
+        anchored = False
         for token in doc:
-            for attr_id, match_key in self._rules_for(token):
+            rules, anchor = self._answer(token)
+            for attr_id, match_key in rules:
                 matches.append((attr_id, match_key, token.i, token.i + 1))
-            if anchors is not None and not anchored:
-                anchored = (
-                    ("DEP", token.dep_) in anchors
-                    or ("LOWER", token.lower_) in anchors
-                    or ("TAG", token.tag_) in anchors
-                )
+            anchored = anchored or anchor
         if anchored:
             strings = self.ruler.vocab.strings
             for match_key, start, end in self._matcher(doc, allow_missing=True):
