@@ -68,18 +68,15 @@ def _seconds_from_ms(value: object) -> object:
 class _OldEnvNames(PydanticBaseSettingsSource):
     """The environment under the old names of renamed fields (``<env_prefix><OLD NAME>``).
 
-    A value under an old name of ``renamed_from_ms`` is milliseconds, read as seconds.
+    ``renamed`` maps a field to its old name and whether that name held milliseconds (a value
+    under it is then read as seconds).
     """
 
     def __init__(
-        self,
-        settings_cls: type[BaseSettings],
-        renamed: Mapping[str, str],
-        renamed_from_ms: Mapping[str, str],
+        self, settings_cls: type[BaseSettings], renamed: Mapping[str, tuple[str, bool]]
     ) -> None:
         super().__init__(settings_cls)
-        self._renamed = {new: (old, False) for new, old in renamed.items()}
-        self._renamed.update({new: (old, True) for new, old in renamed_from_ms.items()})
+        self._renamed = renamed
 
     def get_field_value(self, field: FieldInfo, field_name: str) -> tuple[Any, str, bool]:
         """Unused: :meth:`__call__` reads every renamed field at once."""
@@ -112,18 +109,24 @@ class RenamedSettings(BaseSettings):
     RENAMED_FROM_MS: ClassVar[Mapping[str, str]] = {}
     ENV_FILE_ADDRESS_FIELD: ClassVar[str | None] = None
 
+    @classmethod
+    def _old_names(cls) -> dict[str, tuple[str, bool]]:
+        """Each renamed field's old name, and whether that name held milliseconds."""
+        names = {new: (old, False) for new, old in cls.RENAMED.items()}
+        names.update({new: (old, True) for new, old in cls.RENAMED_FROM_MS.items()})
+        return names
+
     @model_validator(mode="before")
     @classmethod
     def _old_argument_names(cls, data: Any) -> Any:
         """Arguments under an old name (``poll_timeout_ms=200``) as their field's (0.2)."""
         if not isinstance(data, dict):
             return data
-        renamed = [(new, old, False) for new, old in cls.RENAMED.items()]
-        renamed += [(new, old, True) for new, old in cls.RENAMED_FROM_MS.items()]
-        if not any(old in data for _, old, _ in renamed):
+        renamed = cls._old_names()
+        if not any(old in data for old, _ in renamed.values()):
             return data
         data = dict(data)
-        for new, old, from_ms in renamed:
+        for new, (old, from_ms) in renamed.items():
             if old in data:
                 value = data.pop(old)
                 if new not in data:
@@ -140,7 +143,7 @@ class RenamedSettings(BaseSettings):
         file_secret_settings: PydanticBaseSettingsSource,
     ) -> tuple[PydanticBaseSettingsSource, ...]:
         """The usual sources, with the old names of renamed fields below the environment's."""
-        old_names = _OldEnvNames(settings_cls, cls.RENAMED, cls.RENAMED_FROM_MS)
+        old_names = _OldEnvNames(settings_cls, cls._old_names())
         env_file = dotenv_settings
         if cls.ENV_FILE_ADDRESS_FIELD is not None:
             env_file = _EnvFileForOneService(
