@@ -5,9 +5,10 @@ A dead letter is the original key and value bytes of a record, written to ``<top
 (``schemas.topics.DLQ_HEADER_*``). :func:`list_dead_letters` reads them without a consumer
 group; :func:`replay_dead_letters` produces the matching ones back to their source topic with the
 same key and value (through :class:`IdempotentProducer`) and commits its progress in a consumer
-group of its own (:func:`replay_group`), so a second replay sends nothing again. Replay is at-least-once: a crash between the acknowledgement and the commit sends
-those records once more, which the consumers absorb (the indexer overwrites by id, the alerter
-notifies once per development).
+group of its own (:func:`replay_group`), so a second replay sends nothing again. Replay is
+at-least-once: a crash between the acknowledgement and the commit sends those records once more,
+which the consumers absorb (the indexer overwrites by id, the alerter notifies once per
+development).
 
 Every record read, sent or skipped by the filter, moves the group's position on; to look at
 skipped records again, replay ``from_beginning`` with a filter.
